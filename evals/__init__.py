@@ -1,0 +1,1 @@
+"""Benchmarks: dataset adapters, scorers, judges."""

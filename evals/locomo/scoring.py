@@ -1,0 +1,133 @@
+"""LoCoMo scoring, following the authors' task_eval/evaluation.py.
+
+Bump SCORING_VERSION on any change that can move a score.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+SCORING_VERSION = 1
+ADVERSARIAL_PHRASES = ("no information available", "not mentioned")
+_ARTICLES = re.compile(r"\b(a|an|the|and)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_DIA_ID = re.compile(r"D:?(\d+):(\d+)")
+_RECALL_KEYS = ("evidence_recall@5", "evidence_recall@10")
+
+
+def normalize_answer(s: str) -> str:
+    """Drop commas, lower-case, drop punctuation and a/an/the/and, collapse spaces."""
+    s = str(s).replace(",", "").lower().translate(_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", s).split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word)
+
+
+def _tokens(s: str, stem: bool) -> list[str]:
+    words = normalize_answer(s).split()
+    return [_stem(w) for w in words] if stem else words
+
+
+def f1_score(prediction: str, ground_truth: str) -> float:
+    """Token F1 over Porter-stemmed normalised tokens (multiset overlap)."""
+    pred, gold = _tokens(prediction, stem=True), _tokens(ground_truth, stem=True)
+    same = sum((Counter(pred) & Counter(gold)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred), same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def f1_multi(prediction: str, ground_truth: str) -> float:
+    """Category 1: mean over comma-separated answer parts of the best F1 of any prediction part."""
+    preds = [p.strip() for p in str(prediction).split(",")]
+    golds = [g.strip() for g in str(ground_truth).split(",")]
+    return sum(max(f1_score(p, g) for p in preds) for g in golds) / len(golds)
+
+
+def adversarial_score(prediction: str) -> float:
+    """Category 5: 1.0 if the output declines ("no information available", "not mentioned")."""
+    output = str(prediction).lower()
+    return float(any(phrase in output for phrase in ADVERSARIAL_PHRASES))
+
+
+def score_answer(prediction: str, answer: str, category: int) -> float:
+    """The LoCoMo score of one prediction for a question of `category` (1-5)."""
+    if category == 1:
+        return f1_multi(prediction, answer)
+    if category in (2, 4):
+        return f1_score(prediction, answer)
+    if category == 3:
+        return f1_score(prediction, str(answer).split(";")[0].strip())
+    if category == 5:
+        return adversarial_score(prediction)
+    raise ValueError(f"unknown LoCoMo category {category!r} (expected 1-5)")
+
+
+def bleu1(prediction: str, answer: str) -> float:
+    """BLEU-1: clipped unigram precision times brevity penalty, normalised unstemmed tokens."""
+    pred, ref = _tokens(prediction, stem=False), _tokens(answer, stem=False)
+    if not pred:
+        return 0.0
+    precision = sum((Counter(pred) & Counter(ref)).values()) / len(pred)
+    brevity = 1.0 if len(pred) > len(ref) else math.exp(1 - len(ref) / len(pred))
+    return precision * brevity
+
+
+def normalize_evidence(evidence: Iterable[str]) -> tuple[str, ...]:
+    """Canonical "D<s>:<t>" ids from raw evidence ("D8:6; D9:17", "D:11:26", "D30:05")."""
+    found = (
+        f"D{int(s)}:{int(t)}" for item in evidence for s, t in _DIA_ID.findall(str(item))
+    )
+    return tuple(dict.fromkeys(found))
+
+
+def evidence_recall(
+    evidence: Sequence[str], retrieved_dia_ids: Sequence[str], k: int
+) -> float | None:
+    """Fraction of the evidence ids among the first `k` retrieved; None without evidence."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    gold = normalize_evidence(evidence)
+    if not gold:
+        return None
+    top = set(retrieved_dia_ids[:k])
+    return sum(dia_id in top for dia_id in gold) / len(gold)
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def aggregate(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Means over per-question records, overall and F1 by category (string keys)."""
+    by_category: dict[str, list[float]] = {}
+    for record in sorted(records, key=lambda r: int(r["category"])):
+        by_category.setdefault(str(int(record["category"])), []).append(record["f1"])
+    return {
+        "scoring_version": SCORING_VERSION,
+        "n": len(records),
+        "f1": _mean(r["f1"] for r in records),
+        "f1_by_category": {c: _mean(v) for c, v in by_category.items()},
+        "n_by_category": {c: len(v) for c, v in by_category.items()},
+        "bleu1": _mean(r["bleu1"] for r in records),
+        **{key: _mean(r.get(key) for r in records) for key in _RECALL_KEYS},
+    }
+

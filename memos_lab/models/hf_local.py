@@ -1,0 +1,152 @@
+"""A local Hugging Face causal LM: the default answerer, and the model the
+activation and parameter tiers work on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from memos_lab.models.base import ChatModel, Generation, Message, ModelNotAvailableError
+
+SMOLLM2 = "smollm2"
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class HFCausalLM(ChatModel):
+    """Greedy chat generation with a local or hub transformers model.
+
+    `model` is "smollm2" (offline SmolLM2-135M-Instruct, see models/smollm2.py),
+    a local directory, or a hub id (needs a reachable hub).
+    """
+
+    def __init__(self, model: str = SMOLLM2, revision: str | None = None, device: str = "auto", dtype: str = "float32"):
+        import torch
+
+        self.name = model
+        self.device = resolve_device(device)
+        self.dtype = getattr(torch, dtype)
+        self.model_path = _resolve_model_path(model)
+        self.tokenizer, self.model = _load(self.model_path, revision, self.dtype, self.device)
+        self.context_window = int(getattr(self.model.config, "max_position_embeddings", 2048))
+        self._fingerprint: dict[str, Any] | None = None
+
+    def chat_ids(self, messages: Sequence[Message], add_generation_prompt: bool = True):
+        ids = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=add_generation_prompt, return_tensors="pt", return_dict=True
+        )["input_ids"]
+        return ids.to(self.device)
+
+    def encode(self, text: str):
+        import torch
+
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return torch.tensor([ids], dtype=torch.long, device=self.device)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def chat(self, messages: Sequence[Message], max_new_tokens: int = 32) -> Generation:
+        return self.generate_ids(self.chat_ids(messages), max_new_tokens=max_new_tokens)
+
+    def generate_ids(self, input_ids, max_new_tokens: int = 32, cache=None) -> Generation:
+        """Greedy-decode after `input_ids`; `cache` (a transformers Cache of a
+        prefix of `input_ids`) skips prefilling that prefix. The cache is
+        extended in place, so callers pass a copy they may lose."""
+        import torch
+
+        first_token = _FirstTokenClock()
+        start = time.perf_counter()
+        with torch.inference_mode():
+            output = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                cache=cache,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                stopping_criteria=[first_token],
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+        total = time.perf_counter() - start
+        new_ids = output[0, input_ids.shape[1] :]
+        return Generation(
+            text=self.tokenizer.decode(new_ids, skip_special_tokens=True).strip(),
+            prompt_tokens=int(input_ids.shape[1]),
+            completion_tokens=int(new_ids.shape[0]),
+            ttft_s=(first_token.at or time.perf_counter()) - start,
+            total_s=total,
+        )
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Identifies the exact weights and shapes a KV cache or adapter was made for."""
+        if self._fingerprint is None:
+            cfg = self.model.config
+            self._fingerprint = {
+                "name": self.name,
+                "weights_sha256": _weights_digest(self.model_path),
+                "dtype": str(self.dtype).removeprefix("torch."),
+                "num_layers": cfg.num_hidden_layers,
+                "num_kv_heads": getattr(cfg, "num_key_value_heads", cfg.num_attention_heads),
+                "head_dim": getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads,
+            }
+        return dict(self._fingerprint)
+
+
+class _FirstTokenClock:
+    """A stopping criterion that never stops; it records when the first token came."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        if self.at is None:
+            self.at = time.perf_counter()
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+
+def _resolve_model_path(model: str) -> str:
+    if model == SMOLLM2:
+        from memos_lab.models.smollm2 import smollm2_dir
+
+        return str(smollm2_dir())
+    return model
+
+
+def _load(path: str, revision: str | None, dtype, device: str):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, revision=revision)
+        model = AutoModelForCausalLM.from_pretrained(path, revision=revision, dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise ModelNotAvailableError(
+            f"cannot load model {path!r}: {exc}\n"
+            "Use model.name=smollm2 for the offline default, a local model directory, "
+            "or a Hugging Face id with a reachable hub."
+        ) from exc
+    return tokenizer, model.to(device).eval()
+
+
+def _weights_digest(path: str) -> str:
+    """A cheap identity of the weights: the hash of config plus file names and sizes."""
+    local = Path(path)
+    if not local.is_dir():
+        return hashlib.sha256(path.encode()).hexdigest()[:16]
+    files = sorted((p.name, p.stat().st_size) for p in local.iterdir() if p.is_file())
+    digest = hashlib.sha256(json.dumps(files).encode())
+    digest.update((local / "config.json").read_bytes())
+    return digest.hexdigest()[:16]

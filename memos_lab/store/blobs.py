@@ -1,0 +1,62 @@
+"""Content-addressed blob files, written atomically and verified on read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from memos_lab.store.codecs import CorruptPayloadError
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest
+
+    def put(self, data: bytes) -> str:
+        """Store `data` under its sha256 (a no-op if present); returns the digest."""
+        digest = sha256(data)
+        target = self.path(digest)
+        if not target.exists():
+            write_atomically(target, data)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        target = self.path(digest)
+        try:
+            data = target.read_bytes()
+        except FileNotFoundError as exc:
+            raise CorruptPayloadError(f"blob file {target} is missing") from exc
+        if sha256(data) != digest:
+            raise CorruptPayloadError(f"blob file {target} is corrupt: its sha256 does not match")
+        return data
+
+    def digests(self) -> set[str]:
+        return {p.name for p in self.root.glob("??/*") if not p.name.endswith(".tmp")}
+
+    def delete(self, digest: str) -> None:
+        self.path(digest).unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: a crash leaves the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

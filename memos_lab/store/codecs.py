@@ -1,0 +1,42 @@
+"""Payload <-> bytes. Text is UTF-8; tensors are safetensors, never pickle."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from memos_lab.cube import Kind
+
+
+class CorruptPayloadError(ValueError):
+    """A payload's bytes cannot be decoded or fail their hash."""
+
+
+def encode_payload(kind: Kind, payload: Any) -> bytes:
+    if kind is Kind.PLAINTEXT:
+        if not isinstance(payload, str):
+            raise TypeError(f"plaintext payload must be str, got {type(payload).__name__}")
+        return payload.encode("utf-8")
+    return encode_tensors(payload)
+
+
+def decode_payload(kind: Kind, data: bytes) -> Any:
+    if kind is Kind.PLAINTEXT:
+        return data.decode("utf-8")
+    return decode_tensors(data)
+
+
+def encode_tensors(tensors: Mapping[str, Any]) -> bytes:
+    from safetensors.torch import save
+
+    if not isinstance(tensors, Mapping) or not tensors:
+        raise TypeError("a tensor payload must be a non-empty mapping of names to tensors")
+    return save({name: t.detach().contiguous().cpu() for name, t in tensors.items()})
+
+
+def decode_tensors(data: bytes) -> dict[str, Any]:
+    from safetensors.torch import load
+
+    try:
+        return load(data)
+    except Exception as exc:  # safetensors raises its own SafetensorError and others
+        raise CorruptPayloadError(f"not a valid safetensors payload: {exc}") from exc
