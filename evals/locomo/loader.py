@@ -105,9 +105,7 @@ def _has_data(path: Path) -> bool:
     return path.is_file() or (path.is_dir() and any(path.glob("*.json")))
 
 
-def resolve_locomo_path(
-    path: str | Path | None = None, search_from: Sequence[str | Path] | None = None
-) -> Path:
+def resolve_locomo_path(path: str | Path | None = None, search_from: Sequence[str | Path] | None = None) -> Path:
     """Where to read LoCoMo: `path`, then $MEMOS_LAB_LOCOMO, the cache, shared/data."""
     explicit = [(path, "path argument"), (os.environ.get(ENV_VAR), f"${ENV_VAR}")]
     for value, origin in explicit:
@@ -270,8 +268,6 @@ def select(
     return [_filter_questions(c, keep, max_questions) for c in chosen]
 
 
-def _filter_questions(
-    conv: Conversation, categories: set[int] | None, max_questions: int | None
-) -> Conversation:
+def _filter_questions(conv: Conversation, categories: set[int] | None, max_questions: int | None) -> Conversation:
     questions = [q for q in conv.questions if categories is None or q.category in categories]
     return dataclasses.replace(conv, questions=tuple(questions[:max_questions]))

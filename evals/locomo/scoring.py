@@ -92,15 +92,11 @@ def bleu1(prediction: str, answer: str) -> float:
 
 def normalize_evidence(evidence: Iterable[str]) -> tuple[str, ...]:
     """Canonical "D<s>:<t>" ids from raw evidence ("D8:6; D9:17", "D:11:26", "D30:05")."""
-    found = (
-        f"D{int(s)}:{int(t)}" for item in evidence for s, t in _DIA_ID.findall(str(item))
-    )
+    found = (f"D{int(s)}:{int(t)}" for item in evidence for s, t in _DIA_ID.findall(str(item)))
     return tuple(dict.fromkeys(found))
 
 
-def evidence_recall(
-    evidence: Sequence[str], retrieved_dia_ids: Sequence[str], k: int
-) -> float | None:
+def evidence_recall(evidence: Sequence[str], retrieved_dia_ids: Sequence[str], k: int) -> float | None:
     """Fraction of the evidence ids among the first `k` retrieved; None without evidence."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -130,4 +126,3 @@ def aggregate(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "bleu1": _mean(r["bleu1"] for r in records),
         **{key: _mean(r.get(key) for r in records) for key in _RECALL_KEYS},
     }
-

@@ -45,8 +45,16 @@ def _upstream_file(directory: Path, sample_ids: tuple[str, ...] = ("26", "30")) 
     for sid in sample_ids:
         conv = json.loads((DATA_DIR / f"{sid}.json").read_text())
         qa = conv.pop("qa")
-        records.append({"sample_id": f"conv-{sid}", "conversation": conv, "qa": qa,
-                        "event_summary": {}, "observation": {}, "session_summary": {}})
+        records.append(
+            {
+                "sample_id": f"conv-{sid}",
+                "conversation": conv,
+                "qa": qa,
+                "event_summary": {},
+                "observation": {},
+                "session_summary": {},
+            }
+        )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "locomo10.json"
     path.write_text(json.dumps(records))
@@ -57,9 +65,7 @@ def _upstream_file(directory: Path, sample_ids: tuple[str, ...] = ("26", "30")) 
 
 
 def test_counts_match_the_data_readme(conversations: list[Conversation]) -> None:
-    assert [c.sample_id for c in conversations] == [
-        "26", "30", "41", "42", "43", "44", "47", "48", "49", "50"
-    ]
+    assert [c.sample_id for c in conversations] == ["26", "30", "41", "42", "43", "44", "47", "48", "49", "50"]
     assert sum(len(c.turns) for c in conversations) == 5882
     questions = [q for c in conversations for q in c.questions]
     assert len(questions) == 1986
@@ -124,14 +130,12 @@ def test_select(conversations: list[Conversation]) -> None:
 # --- layouts and resolution ----------------------------------------------------
 
 
-def test_upstream_layout_matches_per_conversation_files(
-    conversations: list[Conversation], tmp_path: Path
-) -> None:
+def test_upstream_layout_matches_per_conversation_files(conversations: list[Conversation], tmp_path: Path) -> None:
     path = _upstream_file(tmp_path / "up")
     for loaded in (load_locomo(path), load_locomo(path.parent)):
         assert [c.sample_id for c in loaded] == ["conv-26", "conv-30"]
         assert loaded[1].questions[0].qid == "conv-30:q0"
-        for got, want in zip(loaded, conversations[:2]):
+        for got, want in zip(loaded, conversations[:2], strict=True):
             assert got.turns == want.turns
             assert [dataclasses.replace(q, qid="") for q in got.questions] == [
                 dataclasses.replace(q, qid="") for q in want.questions
@@ -140,15 +144,14 @@ def test_upstream_layout_matches_per_conversation_files(
 
 def test_annotations_are_not_needed(conversations: list[Conversation], tmp_path: Path) -> None:
     conv = json.loads((DATA_DIR / "30.json").read_text())
-    kept = {k: v for k, v in conv.items() if not k.startswith("events_")
-            and not k.endswith(("_observation", "_summary"))}
+    kept = {
+        k: v for k, v in conv.items() if not k.startswith("events_") and not k.endswith(("_observation", "_summary"))
+    }
     (tmp_path / "30.json").write_text(json.dumps(kept))
     assert load_locomo(tmp_path)[0].turns == conversations[1].turns
 
 
-def test_env_var_then_cache_then_shared(
-    no_defaults: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_env_var_then_cache_then_shared(no_defaults: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_locomo_path(search_from=[Path(__file__).parent]) == DATA_DIR
     cache = _upstream_file(no_defaults / "cache" / "memos_lab" / "datasets" / "locomo")
     assert resolve_locomo_path() == cache.parent
@@ -167,9 +170,7 @@ def test_nothing_found_lists_every_place(no_defaults: Path) -> None:
         assert place in message
 
 
-def test_missing_path_and_env_var_are_named(
-    no_defaults: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_path_and_env_var_are_named(no_defaults: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DatasetNotFoundError, match="nowhere"):
         load_locomo(no_defaults / "nowhere")
     monkeypatch.setenv(ENV_VAR, str(no_defaults / "elsewhere"))
@@ -182,7 +183,7 @@ def test_missing_path_and_env_var_are_named(
 
 def test_corrupt_json_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "7.json").write_text('{"speaker_a": "A", ')
-    with pytest.raises(ValueError, match="7.json"):
+    with pytest.raises(ValueError, match=r"7\.json"):
         load_locomo(tmp_path)
 
 
@@ -196,7 +197,7 @@ def test_empty_conversation_names_the_sample(tmp_path: Path) -> None:
 def test_malformed_turn_names_file_and_sample(tmp_path: Path) -> None:
     bad = {"speaker_a": "A", "speaker_b": "B", "session_1": [{"text": "hi"}], "qa": []}
     (tmp_path / "3.json").write_text(json.dumps(bad))
-    with pytest.raises(ValueError, match="3.json.*'3' is malformed"):
+    with pytest.raises(ValueError, match=r"3\.json.*'3' is malformed"):
         load_locomo(tmp_path)
 
 

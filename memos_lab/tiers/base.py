@@ -1,0 +1,39 @@
+"""The contract every answering tier satisfies.
+
+A tier owns one kind of payload and the only code that uses it: the
+plaintext tier puts text in the prompt, the activation tier injects KV caches,
+the parameter tier loads LoRA adapters. The MemOS facade calls `prepare`
+when a namespace's memories change and `respond` for each question.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from memos_lab.cube import Kind, MemCube
+
+
+@dataclass(frozen=True)
+class Response:
+    text: str
+    prompt_tokens: int
+    ttft_s: float
+    total_s: float
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class AnswerTier(ABC):
+    kind: Kind
+
+    def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
+        """Build this tier's payloads for a namespace from its plaintext cubes (default: nothing)."""
+
+    @abstractmethod
+    def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
+        """Answer `question` with this tier's memory of `namespace` plus the retrieved plaintext cubes."""
+
+    def bytes_stored(self) -> int:
+        """Bytes of this tier's own payloads (KV caches, adapters); plaintext is counted by the store."""
+        return 0
