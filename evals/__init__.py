@@ -1,1 +1,1 @@
-"""Benchmarks: dataset adapters, scorers, judges."""
+"""Benchmarks and evaluators for memos_lab: dataset adapters, scorers, the run harness."""

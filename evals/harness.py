@@ -1,0 +1,60 @@
+"""Runs a memory system over a dataset's conversations and scores every answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm import tqdm
+
+from evals.locomo.loader import Conversation, Question
+from evals.locomo.scoring import bleu1, evidence_recall, score_answer
+from evals.records import RecordsFile
+from evals.systems.base import MemorySystem, SystemAnswer
+
+RECALL_KS = (5, 10)
+
+
+def evaluate(system: MemorySystem, conversations: Sequence[Conversation], run_dir: Path) -> list[dict[str, Any]]:
+    """Answer every question, appending a scored record per question to
+    `run_dir/records.jsonl`; questions already recorded there are skipped."""
+    records = RecordsFile(run_dir / "records.jsonl")
+    records.drop_torn_tail()
+    done = records.done_ids()
+    total = sum(len(c.questions) for c in conversations)
+    with tqdm(total=total, initial=len(done), desc=f"{system.name}", unit="q") as progress:
+        for conversation in conversations:
+            pending = [q for q in conversation.questions if q.qid not in done]
+            if not pending:
+                continue
+            progress.set_postfix_str(f"ingest {conversation.sample_id}")
+            system.ingest(conversation)
+            progress.set_postfix_str(f"conv {conversation.sample_id}")
+            for question in pending:
+                records.append(score_record(question, system.answer(question)))
+                progress.update()
+    return list(records)
+
+
+def score_record(question: Question, answer: SystemAnswer) -> dict[str, Any]:
+    record = {
+        "qid": question.qid,
+        "category": question.category,
+        "question": question.question,
+        "gold": question.answer,
+        "prediction": answer.text,
+        "f1": score_answer(answer.text, question.answer, question.category),
+        "bleu1": bleu1(answer.text, question.answer),
+        "evidence": list(question.evidence),
+        "retrieved_refs": list(answer.retrieved_refs),
+        "retrieved_ids": list(answer.retrieved_ids),
+        "prompt_tokens": answer.prompt_tokens,
+        "search_ms": 1000 * answer.search_s,
+        "answer_ms": 1000 * answer.answer_s,
+        "ttft_ms": 1000 * answer.ttft_s,
+        **answer.extras,
+    }
+    for k in RECALL_KS:
+        recall = evidence_recall(question.evidence, answer.retrieved_refs, k) if answer.retrieved_refs else None
+        record[f"evidence_recall@{k}"] = recall
+    return record

@@ -1,0 +1,1 @@
+"""Experiment loggers: W&B (offline by default) or none."""

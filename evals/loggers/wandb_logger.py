@@ -1,0 +1,63 @@
+"""Logs a run's config, metrics and per-question table to Weights & Biases.
+
+Offline by default: runs land in the run directory and `wandb sync` uploads
+them later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+
+class WandbLogger:
+    def __init__(self, project: str = "memos_lab", mode: str = "offline", entity: str | None = None,
+                 tags: Sequence[str] = ()) -> None:
+        if mode not in ("offline", "online", "disabled"):
+            raise ValueError(f"logger.mode must be offline, online or disabled, got {mode!r}")
+        self.project, self.mode, self.entity, self.tags = project, mode, entity, list(tags)
+        self._run = None
+
+    def start(self, run_dir: Path, name: str, config: Mapping[str, Any]) -> None:
+        import wandb
+
+        self._run = wandb.init(project=self.project, entity=self.entity, mode=self.mode, dir=str(run_dir),
+                               name=name, config=dict(config), tags=self.tags, reinit="finish_previous")
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        self._run.summary.update(_flatten(metrics))
+        self._run.log(_flatten(metrics))
+
+    def log_records(self, records: Sequence[Mapping[str, Any]]) -> None:
+        import wandb
+
+        if not records:
+            return
+        columns = [k for k, v in records[0].items() if not isinstance(v, (list, dict))]
+        self._run.log({"records": wandb.Table(columns=columns, data=[[r.get(c) for c in columns] for r in records])})
+
+    def finish(self) -> None:
+        if self._run is not None:
+            self._run.finish()
+            self._run = None
+
+
+class NoLogger:
+    def start(self, run_dir: Path, name: str, config: Mapping[str, Any]) -> None: ...
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None: ...
+
+    def log_records(self, records: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}/"))
+        else:
+            flat[name] = value
+    return flat

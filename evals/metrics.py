@@ -1,0 +1,32 @@
+"""Aggregate metrics of a run: accuracy by the dataset's scorer, plus the
+cost side: latencies, prompt tokens, bytes stored per tier."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+LATENCY_FIELDS = ("search_ms", "answer_ms", "ttft_ms")
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "mean": None}
+    array = np.asarray(values, dtype=float)
+    return {"p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95)), "mean": float(array.mean())}
+
+
+def summarise(
+    records: Sequence[Mapping[str, Any]],
+    accuracy: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]],
+    bytes_stored: Mapping[str, int],
+) -> dict[str, Any]:
+    tokens = [r["prompt_tokens"] for r in records]
+    return {
+        **accuracy(records),
+        "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS},
+        "prompt_tokens_mean": float(np.mean(tokens)) if tokens else None,
+        "bytes_stored": dict(bytes_stored),
+        "bytes_stored_total": int(sum(bytes_stored.values())),
+    }

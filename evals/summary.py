@@ -1,0 +1,35 @@
+"""The summary table printed at the end of a run."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def summary_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    rows = [("questions", _fmt(metrics["n"])), ("F1", _fmt(metrics["f1"]))]
+    rows += [(f"F1 cat {c} (n={metrics['n_by_category'][c]})", _fmt(v)) for c, v in metrics["f1_by_category"].items()]
+    rows += [("BLEU-1", _fmt(metrics["bleu1"]))]
+    rows += [(k, _fmt(metrics[k])) for k in ("evidence_recall@5", "evidence_recall@10")]
+    for name, stats in metrics["latency_ms"].items():
+        rows.append((f"{name} ms p50 / p95", f"{_fmt(stats['p50'])} / {_fmt(stats['p95'])}"))
+    rows.append(("prompt tokens (mean)", _fmt(metrics["prompt_tokens_mean"])))
+    rows += [(f"bytes stored: {tier}", f"{size:,}") for tier, size in metrics["bytes_stored"].items()]
+    return rows
+
+
+def print_summary(metrics: Mapping[str, Any], title: str) -> None:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in summary_rows(metrics):
+        table.add_row(name, value)
+    Console().print(table)

@@ -1,0 +1,41 @@
+"""The contract of a memory system under evaluation: ingest a conversation,
+then answer its questions."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from evals.locomo.loader import Conversation, Question, Turn
+
+
+@dataclass(frozen=True)
+class SystemAnswer:
+    text: str
+    prompt_tokens: int
+    answer_s: float
+    ttft_s: float
+    search_s: float = 0.0
+    retrieved_refs: tuple[str, ...] = ()
+    retrieved_ids: tuple[str, ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class MemorySystem(ABC):
+    name: str
+
+    @abstractmethod
+    def ingest(self, conversation: Conversation) -> None:
+        """Build this system's memory of one conversation (replacing any previous one)."""
+
+    @abstractmethod
+    def answer(self, question: Question) -> SystemAnswer: ...
+
+    def bytes_stored(self) -> dict[str, int]:
+        return {}
+
+
+def turn_line(turn: Turn) -> str:
+    """How a turn reads as memory text: its date, speaker and words."""
+    return f"[{turn.date_time}] {turn.speaker}: {turn.text}"

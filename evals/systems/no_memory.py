@@ -1,0 +1,23 @@
+"""Baseline: the question alone, no memory."""
+
+from __future__ import annotations
+
+from evals.locomo.loader import Conversation, Question
+from evals.systems.base import MemorySystem, SystemAnswer
+from memos_lab.models.base import ChatModel
+from memos_lab.prompts import MemoryPrompt
+
+
+class NoMemory(MemorySystem):
+    name = "none"
+
+    def __init__(self, model: ChatModel, max_new_tokens: int = 32) -> None:
+        self.model = model
+        self.max_new_tokens = max_new_tokens
+
+    def ingest(self, conversation: Conversation) -> None:
+        pass
+
+    def answer(self, question: Question) -> SystemAnswer:
+        generation = self.model.chat(MemoryPrompt("", question.question).messages(), self.max_new_tokens)
+        return SystemAnswer(generation.text, generation.prompt_tokens, generation.total_s, generation.ttft_s)

@@ -1,0 +1,96 @@
+"""The MemOS facade: remember text, search it, answer through a tier.
+
+It wires the store (persistence), the retriever (plaintext index) and one
+answering tier (plaintext, activation or parameter). It knows no benchmark.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from memos_lab.cube import Kind, MemCube, Provenance, plaintext_cube
+from memos_lab.tiers.base import AnswerTier, Response
+from memos_lab.tiers.plaintext.retriever import Hit, Mode, Retriever
+
+
+@dataclass(frozen=True)
+class MemoryItem:
+    """One piece of text to remember, with where it came from."""
+
+    text: str
+    provenance: Provenance = Provenance()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    retrieved: list[MemCube]
+    hits: list[Hit]
+    response: Response
+    search_s: float
+
+
+class MemOS:
+    def __init__(
+        self,
+        store,
+        retriever: Retriever,
+        tier: AnswerTier,
+        top_k: int = 10,
+        mode: Mode = "hybrid",
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.tier = tier
+        self.top_k = top_k
+        self.mode = mode
+        self.count_tokens = count_tokens
+
+    def remember(self, items: Sequence[MemoryItem], namespace: str, actor: str) -> list[MemCube]:
+        """Store each item as a plaintext cube owned by `actor` and index it."""
+        cubes = [self._cube(item, namespace, actor) for item in items]
+        stored = [MemCube(self.store.put(cube, actor), cube.payload) for cube in cubes]
+        self.retriever.add(stored)
+        return stored
+
+    def commit(self, namespace: str, actor: str) -> None:
+        """Let the tier build its payloads (KV caches, adapters) from the namespace's memories."""
+        self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
+
+    def reindex(self, namespace: str, actor: str) -> None:
+        """Rebuild the retrieval index of a namespace from the store (after a restart)."""
+        if self.retriever.size(namespace) == 0:
+            self.retriever.add(self._plaintext_cubes(namespace, actor))
+
+    def _plaintext_cubes(self, namespace: str, actor: str) -> list[MemCube]:
+        headers = self.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT)
+        return [self.store.get(h.id, actor) for h in headers]
+
+    def search(self, query: str, namespace: str, actor: str, k: int | None = None) -> tuple[list[Hit], list[MemCube]]:
+        allowed = {h.id for h in self.store.list(actor, namespace=namespace)}
+        hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)
+        return hits, [self.store.get(hit.cube_id, actor) for hit in hits]
+
+    def answer(self, question: str, namespace: str, actor: str) -> Answer:
+        start = time.perf_counter()
+        hits, cubes = self.search(question, namespace, actor) if self.top_k > 0 else ([], [])
+        search_s = time.perf_counter() - start
+        response = self.tier.respond(namespace, actor, question, cubes)
+        return Answer(response.text, cubes, hits, response, search_s)
+
+    def bytes_stored(self, actor: str) -> dict[str, int]:
+        plaintext = sum(h.size_bytes for h in self.store.list(actor, kind=Kind.PLAINTEXT))
+        stored = {"plaintext": plaintext}
+        if self.tier.kind is not Kind.PLAINTEXT:
+            stored[self.tier.kind.value] = self.tier.bytes_stored()
+        return stored
+
+    def _cube(self, item: MemoryItem, namespace: str, actor: str) -> MemCube:
+        tokens = self.count_tokens(item.text) if self.count_tokens else 0
+        return plaintext_cube(
+            item.text, namespace=namespace, owner=actor, provenance=item.provenance, meta=item.meta, size_tokens=tokens
+        )
