@@ -39,7 +39,6 @@ class RunConfig:
     memory: Any = MISSING
     tier: Any = MISSING
     logger: Any = MISSING
-    experiment: Any = None
     task_name: str = "locomo"
     tags: list[str] = field(default_factory=list)
     seed: int = 0

@@ -36,15 +36,21 @@ def evaluate(system: MemorySystem, conversations: Sequence[Conversation], run_di
     return list(records)
 
 
+def first_line(text: str) -> str:
+    """The answer a short-answer prompt asks for: the first non-empty line."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
 def score_record(question: Question, answer: SystemAnswer) -> dict[str, Any]:
     record = {
         "qid": question.qid,
         "category": question.category,
         "question": question.question,
         "gold": question.answer,
-        "prediction": answer.text,
-        "f1": score_answer(answer.text, question.answer, question.category),
-        "bleu1": bleu1(answer.text, question.answer),
+        "output": answer.text,
+        "prediction": (prediction := first_line(answer.text)),
+        "f1": score_answer(prediction, question.answer, question.category),
+        "bleu1": bleu1(prediction, question.answer),
         "evidence": list(question.evidence),
         "retrieved_refs": list(answer.retrieved_refs),
         "retrieved_ids": list(answer.retrieved_ids),

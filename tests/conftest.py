@@ -1,0 +1,32 @@
+"""Shared fixtures: the real offline models and the real LoCoMo data, loaded once."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WANDB_SILENT", "true")
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    from memos_lab.models.hf_local import HFCausalLM
+
+    return HFCausalLM()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from memos_lab.models.embedder import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def locomo():
+    from evals.locomo.loader import load_locomo
+
+    return {c.sample_id: c for c in load_locomo()}

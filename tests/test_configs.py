@@ -1,0 +1,88 @@
+"""Every config composes; wrong keys, values and groups fail at start-up naming what was wrong."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ConfigKeyError, ValidationError
+
+from evals.config import register_configs
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+REPO = CONF.parent
+register_configs()
+
+
+def _options(group):
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def _compose(overrides=()):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+@pytest.mark.parametrize("group", ["dataset", "model", "embedder", "memory", "tier", "logger"])
+def test_every_option_composes(group):
+    for option in _options(group):
+        cfg = _compose([f"{group}={option}"])
+        assert cfg[group] is not None
+
+
+@pytest.mark.parametrize("experiment", _options("experiment"))
+def test_every_experiment_composes(experiment):
+    cfg = _compose([f"+experiment={experiment}"])
+    assert cfg.tags, f"experiment {experiment} sets no tags"
+
+
+def test_default_config_is_one_conversation_categories_1_to_4():
+    cfg = _compose()
+    assert list(cfg.dataset.sample_ids) == ["26"] and list(cfg.dataset.categories) == [1, 2, 3, 4]
+    assert cfg.memory._target_.endswith("MemOSSystem") and cfg.tier._target_.endswith("PlaintextTier")
+    assert cfg.logger.mode == "offline"
+
+
+def test_unknown_key_is_refused():
+    with pytest.raises(ConfigCompositionException, match="max_question"):
+        _compose(["dataset.max_question=3"])
+
+
+def test_unknown_top_level_key_is_refused():
+    with pytest.raises((ConfigCompositionException, ConfigKeyError), match="sed"):
+        _compose(["sed=3"])
+
+
+def test_wrong_type_is_refused():
+    with pytest.raises((ConfigCompositionException, ValidationError), match="max_questions"):
+        _compose(["dataset.max_questions=many"])
+
+
+def test_unknown_group_option_is_refused():
+    with pytest.raises(ConfigCompositionException, match="tier"):
+        _compose(["tier=floppy"])
+
+
+def _run(*overrides, cwd):
+    return subprocess.run([sys.executable, str(REPO / "run.py"), *overrides], cwd=cwd, capture_output=True, text=True)
+
+
+def test_missing_dataset_path_fails_at_start_up(tmp_path):
+    result = _run("dataset.path=/no/such/locomo", "logger=none", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "/no/such/locomo" in result.stderr
+
+
+def test_invalid_category_fails_at_start_up(tmp_path):
+    result = _run("dataset.categories=[9]", "logger=none", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "categories" in result.stderr
+
+
+def test_unloadable_model_fails_at_start_up(tmp_path):
+    result = _run("model=hf", f"model.model={tmp_path}/no-model", "logger=none", "memory=none",
+                  "dataset.max_questions=1", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "cannot load model" in result.stderr and "no-model" in result.stderr
