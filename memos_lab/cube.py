@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import math
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 class Kind(str, Enum):
@@ -31,6 +35,70 @@ class Lifecycle(str, Enum):
     FROZEN = "frozen"
 
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _sub(cls: type, name: str, value: Any) -> Any:
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"cube header field {name!r} must be a mapping, got {type(value).__name__}")
+    unknown = set(value) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {name} fields: {sorted(unknown)}")
+    return cls(**value)
+
+
+def _check_str(name: str, value: Any, nonempty: bool = False) -> None:
+    if not isinstance(value, str) or (nonempty and not value):
+        raise ValueError(
+            f"cube header field {name!r} must be a {'non-empty ' if nonempty else ''}string, got {value!r}"
+        )
+
+
+def _str_tuple(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (tuple, list)):
+        raise ValueError(f"cube header field {name!r} must be a sequence of strings, got {value!r}")
+    for item in value:
+        _check_str(name, item)
+    return tuple(value)
+
+
+def _enum(enum: type[Enum], name: str, value: Any) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(member.value for member in enum)
+        raise ValueError(f"cube header field {name!r} must be one of {known}; got {value!r}") from None
+
+
+def _check_type(cube_id: str, name: str, value: Any, cls: type) -> None:
+    if not isinstance(value, cls):
+        raise TypeError(f"cube {cube_id}: {name} must be a {cls.__name__}, got {type(value).__name__}")
+
+
+def _number(cube_id: str, name: str, value: Any, minimum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"cube {cube_id}: {name} must be a finite number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"cube {cube_id}: {name} must be >= {minimum}, got {value!r}")
+    return float(value)
+
+
+def _json_mapping(cube_id: str, meta: Any) -> dict[str, Any]:
+    """A copy of `meta`, refused unless it survives JSON exactly (str keys, no tuples, no NaN)."""
+    if not isinstance(meta, Mapping):
+        raise ValueError(f"cube {cube_id}: meta must be a mapping, got {type(meta).__name__}")
+    meta = dict(meta)
+    try:
+        same = json.loads(json.dumps(meta, allow_nan=False)) == meta
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cube {cube_id}: meta must hold JSON values only: {exc}") from None
+    if not same:
+        raise ValueError(f"cube {cube_id}: meta must round-trip through JSON (string keys, lists not tuples)")
+    return meta
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where a cube came from: a source, the items in it, the cubes it was made of."""
@@ -40,18 +108,34 @@ class Provenance:
     derived_from: tuple[str, ...] = ()
     operator: str = ""
 
+    def __post_init__(self) -> None:
+        _check_str("provenance.source", self.source)
+        _check_str("provenance.operator", self.operator)
+        for name in ("refs", "derived_from"):
+            object.__setattr__(self, name, _str_tuple(f"provenance.{name}", getattr(self, name)))
+
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Who may read, write and share a cube besides its owner."""
+    """Who may read, write and share a cube besides its owner.
+
+    In a store this reports the live cube-level grants; change them with the
+    store's grant/revoke, not by editing the header.
+    """
 
     readers: tuple[str, ...] = ()
     writers: tuple[str, ...] = ()
     sharers: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        for name in ("readers", "writers", "sharers"):
+            object.__setattr__(self, name, _str_tuple(f"policy.{name}", getattr(self, name)))
+
 
 @dataclass(frozen=True)
 class CubeHeader:
+    """Everything known about a cube except its payload; every field is validated."""
+
     id: str
     namespace: str
     owner: str
@@ -61,6 +145,7 @@ class CubeHeader:
     parent_version: int | None = None
     state: Lifecycle = Lifecycle.GENERATED
     created_at: float = 0.0
+    updated_at: float = 0.0
     last_access: float = 0.0
     access_count: int = 0
     priority: float = 0.0
@@ -72,43 +157,64 @@ class CubeHeader:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", Kind(self.kind))
-        object.__setattr__(self, "state", Lifecycle(self.state))
         for name in ("id", "namespace", "owner"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ValueError(f"cube header field {name!r} must be a non-empty string")
-        if self.version < 1:
-            raise ValueError(f"cube {self.id}: version must be >= 1, got {self.version}")
-        if self.ttl_s is not None and self.ttl_s <= 0:
-            raise ValueError(f"cube {self.id}: ttl_s must be positive, got {self.ttl_s}")
+            _check_str(name, getattr(self, name), nonempty=True)
+        object.__setattr__(self, "kind", _enum(Kind, "kind", self.kind))
+        object.__setattr__(self, "state", _enum(Lifecycle, "state", self.state))
+        _check_type(self.id, "provenance", self.provenance, Provenance)
+        _check_type(self.id, "policy", self.policy, AccessPolicy)
+        self._check_counts()
+        for name in ("created_at", "updated_at", "last_access"):
+            object.__setattr__(self, name, _number(self.id, name, getattr(self, name), minimum=0.0))
+        object.__setattr__(self, "priority", _number(self.id, "priority", self.priority))
+        if self.ttl_s is not None:
+            object.__setattr__(self, "ttl_s", _number(self.id, "ttl_s", self.ttl_s, minimum=0.0))
+            if self.ttl_s == 0:
+                raise ValueError(f"cube {self.id}: ttl_s must be positive, got {self.ttl_s}")
+        if self.content_hash and not _HEX64.match(self.content_hash):
+            raise ValueError(
+                f"cube {self.id}: content_hash must be 64 lower-case hex digits, got {self.content_hash!r}"
+            )
+        object.__setattr__(self, "meta", _json_mapping(self.id, self.meta))
+
+    def _check_counts(self) -> None:
+        for name in ("version", "access_count", "size_bytes", "size_tokens"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "version" else 0):
+                raise ValueError(f"cube {self.id}: {name} must be an int >= {int(name == 'version')}, got {value!r}")
+        parent = self.parent_version
+        if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool) or not 1 <= parent):
+            raise ValueError(f"cube {self.id}: parent_version must be None or an int >= 1, got {parent!r}")
+        if parent is not None and parent >= self.version:
+            raise ValueError(f"cube {self.id}: parent_version {parent} must be below version {self.version}")
 
     @property
     def expires_at(self) -> float | None:
         return None if self.ttl_s is None else self.created_at + self.ttl_s
 
     def is_expired(self, now: float) -> bool:
-        return self.expires_at is not None and now >= self.expires_at
+        return self.state is Lifecycle.EXPIRED or (self.expires_at is not None and now >= self.expires_at)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["kind"] = self.kind.value
         data["state"] = self.state.value
-        data["meta"] = dict(self.meta)
+        data["meta"] = json.loads(json.dumps(self.meta))
+        for name in ("provenance", "policy"):
+            data[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in data[name].items()}
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CubeHeader:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"a cube header must be a mapping, got {type(data).__name__}")
         unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown cube header fields: {sorted(unknown)}")
         data = dict(data)
-        data["provenance"] = Provenance(**_tuples(data.get("provenance", {})))
-        data["policy"] = AccessPolicy(**_tuples(data.get("policy", {})))
+        data["provenance"] = _sub(Provenance, "provenance", data.get("provenance", {}))
+        data["policy"] = _sub(AccessPolicy, "policy", data.get("policy", {}))
         return cls(**data)
-
-
-def _tuples(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in mapping.items()}
 
 
 @dataclass(frozen=True)
@@ -164,6 +270,7 @@ def plaintext_cube(
         kind=Kind.PLAINTEXT,
         provenance=provenance,
         created_at=created,
+        updated_at=created,
         last_access=created,
         content_hash=text_hash(text),
         size_bytes=len(text.encode("utf-8")),

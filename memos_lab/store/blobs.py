@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from memos_lab.store.codecs import CorruptPayloadError
+from memos_lab.store.errors import CorruptPayloadError
 
 
 def sha256(data: bytes) -> str:
@@ -22,10 +22,10 @@ class BlobStore:
         return self.root / digest[:2] / digest
 
     def put(self, data: bytes) -> str:
-        """Store `data` under its sha256 (a no-op if present); returns the digest."""
+        """Store `data` under its sha256 (a no-op if an intact copy is present); returns the digest."""
         digest = sha256(data)
         target = self.path(digest)
-        if not target.exists():
+        if not target.exists() or self.damage(digest) is not None:
             write_atomically(target, data)
         return digest
 
@@ -39,8 +39,23 @@ class BlobStore:
             raise CorruptPayloadError(f"blob file {target} is corrupt: its sha256 does not match")
         return data
 
+    def damage(self, digest: str) -> str | None:
+        """None if the blob is intact, else why not."""
+        try:
+            self.get(digest)
+        except CorruptPayloadError as exc:
+            return str(exc)
+        return None
+
     def digests(self) -> set[str]:
         return {p.name for p in self.root.glob("??/*") if not p.name.endswith(".tmp")}
+
+    def temp_files(self) -> list[Path]:
+        """Leftovers of writes that crashed before their rename."""
+        return list(self.root.glob("??/*.tmp"))
+
+    def size(self, digest: str) -> int:
+        return self.path(digest).stat().st_size
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)

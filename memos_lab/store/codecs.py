@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from memos_lab.cube import Kind
+from memos_lab.store.errors import CorruptPayloadError
 
-
-class CorruptPayloadError(ValueError):
-    """A payload's bytes cannot be decoded or fail their hash."""
+__all__ = ["CorruptPayloadError", "decode_payload", "encode_payload"]
 
 
 def encode_payload(kind: Kind, payload: Any) -> bytes:
@@ -21,7 +21,10 @@ def encode_payload(kind: Kind, payload: Any) -> bytes:
 
 def decode_payload(kind: Kind, data: bytes) -> Any:
     if kind is Kind.PLAINTEXT:
-        return data.decode("utf-8")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorruptPayloadError(f"not valid UTF-8 text: {exc}") from exc
     return decode_tensors(data)
 
 
