@@ -12,6 +12,7 @@ bundle.py      export/import of cube sets
 """
 
 from memos_lab.store.access import ADMIN, Right
+from memos_lab.store.bundle import export_bundle, import_bundle
 from memos_lab.store.errors import (
     AccessDeniedError,
     BundleError,
@@ -36,4 +37,6 @@ __all__ = [
     "Right",
     "StoreError",
     "VersionConflictError",
+    "export_bundle",
+    "import_bundle",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from memos_lab.cube import AccessPolicy, CubeHeader, Kind, Lifecycle, MemCube
 from memos_lab.lifecycle import transition
-from memos_lab.store import access, audit
+from memos_lab.store import access, audit, maintenance
 from memos_lab.store.access import ADMIN, READABLE_SQL, AccessControl, Right, Scope, check_actor
 from memos_lab.store.audit import AuditEntry, AuditLog
 from memos_lab.store.blobs import BlobStore, sha256
@@ -29,6 +29,7 @@ from memos_lab.store.errors import (
     CubeExistsError,
     CubeNotFoundError,
 )
+from memos_lab.store.maintenance import GcReport, VerifyReport
 from memos_lab.store.versions import first_version, next_version, rollback_version
 
 CATALOGUE_FILE = "catalogue.sqlite"
@@ -71,6 +72,40 @@ class CubeStore:
                 self.access.grant(actor, check_actor(grantee), right, Scope.CUBE, header.id, now)
         self.audit.record(now, actor, "put", cube_id=header.id, namespace=header.namespace, version=1)
         return self._live(header)
+
+    def adopt(
+        self, versions: Sequence[tuple[CubeHeader, bytes]], actor: str, action: str = "import"
+    ) -> list[CubeHeader]:
+        """Add cubes with their versions as given (an import): all or none.
+
+        Each (header, bytes) must match by hash. The cubes become the actor's
+        (ADMIN keeps the given owners); ids already in the store are refused.
+        """
+        check_actor(actor)
+        now = self.clock()
+        with self._denials(actor, action), self.catalogue.transaction():
+            adopted: dict[str, CubeHeader] = {}
+            for header, data in sorted(versions, key=lambda v: v[0].version):
+                header = self._adoptable(header, data, actor, adopted.get(header.id), now)
+                self.blobs.put(data)
+                adopted[header.id] = self._commit_version(header, actor, action, now)
+            return list(adopted.values())
+
+    def _adoptable(
+        self, header: CubeHeader, data: bytes, actor: str, previous: CubeHeader | None, now: float
+    ) -> CubeHeader:
+        if sha256(data) != header.content_hash:
+            raise CorruptPayloadError(f"cube {header.id} version {header.version}: bytes do not match content_hash")
+        owner = header.owner if actor == ADMIN else actor
+        header = dataclasses.replace(header, owner=owner, policy=AccessPolicy())
+        if previous is None:
+            if self.catalogue.header(header.id) is not None:
+                raise CubeExistsError(f"cube {header.id} already exists in store {self.root}")
+            self.access.require_put(actor, header)
+            self.access.claim_namespace(header.namespace, header.owner, now)
+        elif header.version <= previous.version:
+            raise ValueError(f"cube {header.id}: version {header.version} given twice")
+        return header
 
     def update(self, cube: MemCube, actor: str, *, force: bool = False) -> CubeHeader:
         """Write `cube` as a new version; the old one stays in the history.
@@ -303,6 +338,14 @@ class CubeStore:
             where = {"cube_id": exc.cube_id or cube_id, "namespace": exc.namespace or namespace}
             self.audit.record_denied(self.clock(), actor, action, str(exc), **where)
             raise
+
+    def verify(self, actor: str = ADMIN) -> VerifyReport:
+        """Check the catalogue and every blob; the report lists each damaged cube version."""
+        return maintenance.verify(self, actor)
+
+    def gc(self, actor: str = ADMIN, purge_expired: bool = False) -> GcReport:
+        """Delete orphan blobs (and, if asked, expired cubes first)."""
+        return maintenance.gc(self, actor, purge_expired)
 
     def require_admin(self, actor: str, action: str) -> None:
         check_actor(actor)
