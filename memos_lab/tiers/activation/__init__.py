@@ -1,0 +1,1 @@
+"""Activation memory: KV caches of memory text, built, stored, composed and injected (see README.md)."""
