@@ -1,0 +1,122 @@
+"""KV cache <-> activation MemCube: per-layer tensors plus a header that says what they are.
+
+Payload: {"layers.{i}.keys": tensor, "layers.{i}.values": tensor}, each
+[1, kv_heads, tokens, head_dim] (the store writes it as safetensors).
+header.meta: model_fingerprint, token_ids, offset, context_ids, num_tokens,
+num_layers, dtype, template. Loading checks all of it against the model at
+hand and names what differs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from memos_lab.cube import CubeHeader, Kind, MemCube, Provenance, new_cube_id
+from memos_lab.tiers.activation.kv import KVCache, KVCacheError, require_same_model
+
+
+class KVFormatError(KVCacheError):
+    """An activation cube's tensors do not match its header."""
+
+
+def to_tensors(kv: KVCache) -> dict[str, Any]:
+    tensors = {}
+    for i, (k, v) in enumerate(zip(kv.keys, kv.values, strict=True)):
+        tensors[f"layers.{i}.keys"] = k
+        tensors[f"layers.{i}.values"] = v
+    return tensors
+
+
+def kv_meta(kv: KVCache, template: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "model_fingerprint": dict(kv.fingerprint),
+        "token_ids": list(kv.token_ids),
+        "offset": kv.offset,
+        "context_ids": list(kv.context_ids),
+        "num_tokens": kv.num_tokens,
+        "num_layers": kv.num_layers,
+        "dtype": str(kv.dtype).removeprefix("torch."),
+        "template": dict(template or {}),
+    }
+
+
+def kv_cube(
+    kv: KVCache,
+    *,
+    namespace: str,
+    owner: str,
+    provenance: Provenance | None = None,
+    template: Mapping[str, Any] | None = None,
+    cube_id: str | None = None,
+) -> MemCube:
+    """An activation cube holding `kv` (the store fills in hash and byte size)."""
+    now = time.time()
+    header = CubeHeader(
+        id=cube_id or new_cube_id(),
+        namespace=namespace,
+        owner=owner,
+        kind=Kind.ACTIVATION,
+        provenance=provenance or Provenance(),
+        created_at=now,
+        last_access=now,
+        size_bytes=kv.nbytes,
+        size_tokens=kv.num_tokens,
+        meta=kv_meta(kv, template),
+    )
+    return MemCube(header, to_tensors(kv))
+
+
+def kv_from_cube(cube: MemCube, model) -> KVCache:
+    """The KV cache in an activation cube, refused unless it was made for `model`, as recorded."""
+    where = f"activation cube {cube.id}"
+    if cube.kind is not Kind.ACTIVATION:
+        raise KVFormatError(f"cube {cube.id} is {cube.kind.value}, not activation")
+    meta = cube.header.meta
+    missing = [k for k in ("model_fingerprint", "token_ids", "num_layers", "dtype") if k not in meta]
+    if missing:
+        raise KVFormatError(f"{where}: header meta lacks {missing}")
+    try:
+        require_same_model(meta["model_fingerprint"], model.fingerprint())
+    except KVCacheError as exc:
+        raise type(exc)(f"{where}: {exc}") from exc
+    keys, values = _layers(cube.payload, int(meta["num_layers"]), where)
+    _check_dtype(keys, meta["dtype"], where)
+    _check_heads(keys, model.fingerprint(), where)
+    try:
+        return KVCache(
+            token_ids=tuple(meta["token_ids"]),
+            keys=keys,
+            values=values,
+            fingerprint=meta["model_fingerprint"],
+            offset=int(meta.get("offset", 0)),
+            context_ids=tuple(meta.get("context_ids", ())),
+        )
+    except KVCacheError as exc:
+        raise KVFormatError(f"{where}: {exc}") from exc
+
+
+def _layers(tensors: Mapping[str, Any], num_layers: int, where: str) -> tuple[tuple, tuple]:
+    expected = {f"layers.{i}.{part}" for i in range(num_layers) for part in ("keys", "values")}
+    if set(tensors) != expected:
+        missing, extra = sorted(expected - set(tensors)), sorted(set(tensors) - expected)
+        raise KVFormatError(
+            f"{where}: tensors do not match {num_layers} layers (missing {missing[:4]}, extra {extra[:4]})"
+        )
+    keys = tuple(tensors[f"layers.{i}.keys"] for i in range(num_layers))
+    values = tuple(tensors[f"layers.{i}.values"] for i in range(num_layers))
+    return keys, values
+
+
+def _check_dtype(keys: tuple, dtype: str, where: str) -> None:
+    found = str(keys[0].dtype).removeprefix("torch.")
+    if found != dtype:
+        raise KVFormatError(f"{where}: tensors are {found} but the header says {dtype}")
+
+
+def _check_heads(keys: tuple, fingerprint: Mapping[str, Any], where: str) -> None:
+    heads, head_dim = fingerprint.get("num_kv_heads"), fingerprint.get("head_dim")
+    shape = list(keys[0].shape)
+    if shape[1] != heads or shape[3] != head_dim:
+        raise KVFormatError(f"{where}: tensors are {shape}, the model needs [1, {heads}, tokens, {head_dim}]")
