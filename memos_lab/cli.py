@@ -67,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--history", action="store_true", help="include every version")
     imported = command("import", cmd_import, "add a bundle's cubes to the store")
     imported.add_argument("bundle", type=Path)
-    imported.add_argument("--model-fingerprint", help="refuse model-bound cubes made for another model")
+    imported.add_argument("--model-fingerprint", help="the importing model (JSON or string)")
     imported.add_argument("--namespace", help="put the cubes in this namespace")
     gc = command("gc", cmd_gc, "delete orphan blobs")
     gc.add_argument("--purge-expired", action="store_true", help="first delete expired cubes")
@@ -122,9 +122,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args, create=True) as store:
-        headers = import_bundle(args.bundle, store, args.actor, args.model_fingerprint, namespace=args.namespace)
+        fingerprint = parse_fingerprint(args.model_fingerprint)
+        headers = import_bundle(args.bundle, store, args.actor, fingerprint, namespace=args.namespace)
     print(f"imported {len(headers)} cubes from {args.bundle}")
     return 0
+
+
+def parse_fingerprint(text: str | None) -> Any:
+    """A JSON object (as model backends report fingerprints) or a plain string."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def cmd_gc(args: argparse.Namespace) -> int:

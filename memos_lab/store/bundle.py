@@ -64,11 +64,15 @@ def import_bundle(
     path: str | Path,
     store: CubeStore,
     actor: str,
-    model_fingerprint: str | None = None,
+    model_fingerprint: Any = None,
     *,
     namespace: str | None = None,
 ) -> list[CubeHeader]:
-    """Add the bundle's cubes to `store` (owned by `actor`, optionally moved to `namespace`); all or nothing."""
+    """Add the bundle's cubes to `store` (owned by `actor`, optionally moved to `namespace`); all or nothing.
+
+    `model_fingerprint` is the importing side's model (a string or a mapping, as
+    the model backend reports it); None skips the model check.
+    """
     path = Path(path)
     headers, blobs = read_bundle(path)
     if model_fingerprint is not None:
@@ -98,7 +102,7 @@ def read_bundle(path: Path) -> tuple[list[CubeHeader], dict[str, bytes]]:
     return headers, blobs
 
 
-def check_model(path: Path, headers: Sequence[CubeHeader], model_fingerprint: str) -> None:
+def check_model(path: Path, headers: Sequence[CubeHeader], model_fingerprint: Any) -> None:
     for header in headers:
         if header.kind not in MODEL_BOUND:
             continue

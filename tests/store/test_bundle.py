@@ -65,3 +65,14 @@ def test_garbage_bundles_name_the_file(tmp_path, store, content):
     bundle.write_bytes(content)
     with pytest.raises(BundleError, match="junk.bundle"):
         import_bundle(bundle, store, "alice")
+
+
+def test_fingerprints_may_be_mappings_as_model_backends_report_them(store, tmp_path):
+    ours = {"name": "smollm2", "weights_sha256": "ab" * 32, "num_layers": 30}
+    store.put(tensor_cube(fingerprint=ours), "alice")
+    bundle = tmp_path / "kv.bundle"
+    export_bundle(store, bundle, "alice")
+    with CubeStore(tmp_path / "other") as target:
+        with pytest.raises(BundleError, match="made for model"):
+            import_bundle(bundle, target, "alice", model_fingerprint={**ours, "num_layers": 24})
+        assert len(import_bundle(bundle, target, "alice", model_fingerprint=dict(ours))) == 1

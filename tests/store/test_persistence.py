@@ -10,9 +10,12 @@ from memos_lab.cube import CubeHeader, Kind, Lifecycle, MemCube
 from memos_lab.store import ADMIN, CatalogueError, CubeStore
 
 
-def tensor_cube(owner: str = "alice", fingerprint: str = "smollm2-135m") -> MemCube:
+def tensor_cube(owner: str = "alice", fingerprint: object = "smollm2-135m") -> MemCube:
     header = CubeHeader(
-        id=f"kv-{owner}", namespace=f"{owner}-ns", owner=owner, kind=Kind.ACTIVATION,
+        id=f"kv-{owner}",
+        namespace=f"{owner}-ns",
+        owner=owner,
+        kind=Kind.ACTIVATION,
         meta={"model_fingerprint": fingerprint},
     )
     payload = {"layer0.key": torch.arange(12, dtype=torch.float32).reshape(3, 4), "layer0.value": torch.ones(2, 2)}
