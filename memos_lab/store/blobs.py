@@ -21,13 +21,20 @@ class BlobStore:
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
 
-    def put(self, data: bytes) -> str:
-        """Store `data` under its sha256 (a no-op if an intact copy is present); returns the digest."""
+    def put(self, data: bytes, sync: bool = True) -> str:
+        """Store `data` under its sha256 (a no-op if an intact copy is present); returns the digest.
+
+        With sync=False the caller must call `sync()` before relying on it.
+        """
         digest = sha256(data)
         target = self.path(digest)
         if not target.exists() or self.damage(digest) is not None:
-            write_atomically(target, data)
+            write_atomically(target, data, sync=sync)
         return digest
+
+    def sync(self) -> None:
+        """Make every blob written with sync=False durable: one syncfs instead of an fsync per file."""
+        sync_filesystem(self.root)
 
     def get(self, digest: str) -> bytes:
         target = self.path(digest)
@@ -61,17 +68,47 @@ class BlobStore:
         self.path(digest).unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, sync: bool = True) -> None:
     """Temp file, fsync, rename: a crash leaves the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    if sync:
+        _fsync_path(path.parent)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)
+
+
+def sync_filesystem(path: Path) -> None:
+    """syncfs(2) on the filesystem holding `path` (Linux); elsewhere fsync every file and folder under it."""
+    libc = _libc()
+    if libc is not None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for item in [path, *path.rglob("*")]:
+        _fsync_path(item)
+
+
+def _libc():
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc if hasattr(libc, "syncfs") else None
+    except OSError:
+        return None
