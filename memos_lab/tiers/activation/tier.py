@@ -2,7 +2,8 @@
 
 prepare: choose the namespace's hot memories (`select_hot`, default: the most
 recent that fit `max_tokens`), prefill the system turn that carries them once,
-and store that KV cache as an activation cube.
+and store that KV cache as an activation cube (or load it, when the store
+already holds one of exactly these tokens for this model).
 respond: the prompt is the shared `MemoryPrompt` with memory = hot lines, then
 the retrieved lines not already hot; the cached system turn stands for its
 prefix, so only the tail (retrieved lines, question) is prefilled. The answer
@@ -22,7 +23,7 @@ from memos_lab.tiers.activation.build import prefill, system_turn_ids, template_
 from memos_lab.tiers.activation.hot import SelectHot, most_recent
 from memos_lab.tiers.activation.inject import generate_with_kv
 from memos_lab.tiers.activation.kv import KVCache
-from memos_lab.tiers.activation.serialize import kv_cube
+from memos_lab.tiers.activation.serialize import kv_cube, kv_from_cube
 from memos_lab.tiers.base import AnswerTier, Response
 
 
@@ -74,7 +75,7 @@ class ActivationTier(AnswerTier):
         elif len(ids) < max(self.min_tokens, 1):
             self._hot[namespace] = HotSet(hot)
         else:
-            self._hot[namespace] = self._build(namespace, actor, hot, ids)
+            self._hot[namespace] = self._stored(namespace, actor, hot, ids) or self._build(namespace, actor, hot, ids)
 
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
         hot = self._hot.get(namespace, HotSet())
@@ -100,6 +101,16 @@ class ActivationTier(AnswerTier):
         """Plaintext cubes with size_tokens set to their memory line's tokens."""
         plain = [c for c in cubes if c.kind is Kind.PLAINTEXT]
         return [c.replace_header(size_tokens=self.model.count_tokens(format_memories([c.text]) + "\n")) for c in plain]
+
+    def _stored(self, namespace: str, actor: str, hot: tuple[MemCube, ...], ids: list[int]) -> HotSet | None:
+        """A KV cube of exactly this prefix already in the store (e.g. a resumed run), if any."""
+        fingerprint = self.model.fingerprint()
+        for header in self.store.list(actor, namespace=namespace, kind=Kind.ACTIVATION):
+            meta = header.meta
+            if meta.get("token_ids") == ids and meta.get("model_fingerprint") == fingerprint:
+                kv = kv_from_cube(self.store.get(header.id, actor), self.model)
+                return HotSet(hot, kv, header.id, header.size_bytes)
+        return None
 
     def _build(self, namespace: str, actor: str, hot: tuple[MemCube, ...], ids: list[int]) -> HotSet:
         kv = prefill(self.model, ids)
