@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import start_writer
+from reliability_helpers import start_writer
 
 from memos_lab.store import ADMIN, CubeStore
 

@@ -6,7 +6,7 @@ import random
 import signal
 import time
 
-from conftest import start_writer
+from reliability_helpers import start_writer
 
 from memos_lab.store import ADMIN, CubeStore
 

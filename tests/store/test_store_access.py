@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import text_cube
+from store_helpers import text_cube
 
 from memos_lab.cube import AccessPolicy, MemCube
 from memos_lab.store import ADMIN, AccessDeniedError

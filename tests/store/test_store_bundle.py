@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import text_cube
-from test_persistence import tensor_cube
+from store_helpers import tensor_cube, text_cube
 
 from memos_lab.cube import MemCube
 from memos_lab.store import ADMIN, BundleError, CubeExistsError, CubeStore, export_bundle, import_bundle

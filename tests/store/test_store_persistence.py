@@ -4,22 +4,10 @@ import json
 
 import pytest
 import torch
-from conftest import text_cube
+from store_helpers import tensor_cube, text_cube
 
-from memos_lab.cube import CubeHeader, Kind, Lifecycle, MemCube
+from memos_lab.cube import Lifecycle, MemCube
 from memos_lab.store import ADMIN, CatalogueError, CubeStore
-
-
-def tensor_cube(owner: str = "alice", fingerprint: object = "smollm2-135m") -> MemCube:
-    header = CubeHeader(
-        id=f"kv-{owner}",
-        namespace=f"{owner}-ns",
-        owner=owner,
-        kind=Kind.ACTIVATION,
-        meta={"model_fingerprint": fingerprint},
-    )
-    payload = {"layer0.key": torch.arange(12, dtype=torch.float32).reshape(3, 4), "layer0.value": torch.ones(2, 2)}
-    return MemCube(header, payload)
 
 
 def test_tensor_payloads_are_safetensors_not_pickle(store):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import text_cube
+from store_helpers import text_cube
 
 from memos_lab.cube import Lifecycle, MemCube
 from memos_lab.lifecycle import FrozenCubeError
