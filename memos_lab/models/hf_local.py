@@ -29,16 +29,25 @@ class HFCausalLM(ChatModel):
     a local directory, or a hub id (needs a reachable hub).
     """
 
-    def __init__(self, model: str = SMOLLM2, revision: str | None = None, device: str = "auto", dtype: str = "float32"):
+    def __init__(
+        self,
+        model: str = SMOLLM2,
+        revision: str | None = None,
+        device: str = "auto",
+        dtype: str = "float32",
+        stop_strings: Sequence[str] = (),
+    ):
         import torch
 
         self.name = model
+        self.stop_strings = tuple(stop_strings)
         self.device = resolve_device(device)
         self.dtype = getattr(torch, dtype)
         self.model_path = _resolve_model_path(model)
         self.tokenizer, self.model = _load(self.model_path, revision, self.dtype, self.device)
         self.context_window = int(getattr(self.model.config, "max_position_embeddings", 2048))
         self._fingerprint: dict[str, Any] | None = None
+        self._stop_ids = _tokens_containing(self.tokenizer, self.stop_strings)
 
     def chat_ids(self, messages: Sequence[Message], add_generation_prompt: bool = True):
         ids = self.tokenizer.apply_chat_template(
@@ -64,7 +73,7 @@ class HFCausalLM(ChatModel):
         extended in place, so callers pass a copy they may lose."""
         import torch
 
-        first_token = _FirstTokenClock()
+        clock = _Clock(self._stop_ids, prompt_len=input_ids.shape[1])
         start = time.perf_counter()
         with torch.inference_mode():
             output = self.model.generate(
@@ -76,7 +85,7 @@ class HFCausalLM(ChatModel):
                 temperature=None,
                 top_p=None,
                 top_k=None,
-                stopping_criteria=[first_token],
+                stopping_criteria=[clock],
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
             )
         total = time.perf_counter() - start
@@ -85,7 +94,7 @@ class HFCausalLM(ChatModel):
             text=self.tokenizer.decode(new_ids, skip_special_tokens=True).strip(),
             prompt_tokens=int(input_ids.shape[1]),
             completion_tokens=int(new_ids.shape[0]),
-            ttft_s=(first_token.at or time.perf_counter()) - start,
+            ttft_s=(clock.first_token_at or time.perf_counter()) - start,
             total_s=total,
         )
 
@@ -104,18 +113,35 @@ class HFCausalLM(ChatModel):
         return dict(self._fingerprint)
 
 
-class _FirstTokenClock:
-    """A stopping criterion that never stops; it records when the first token came."""
+class _Clock:
+    """A stopping criterion: records when the first token came, and stops on a
+    token containing a stop string once some answer has been generated.
 
-    def __init__(self) -> None:
-        self.at: float | None = None
+    transformers' own `stop_strings` rebuilds a vocabulary table on every
+    call (seconds per answer on a CPU); a precomputed id set costs nothing.
+    """
+
+    def __init__(self, stop_ids: frozenset[int], prompt_len: int) -> None:
+        self.first_token_at: float | None = None
+        self.stop_ids = stop_ids
+        self.prompt_len = prompt_len
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
 
-        if self.at is None:
-            self.at = time.perf_counter()
-        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        generated = input_ids.shape[1] - self.prompt_len
+        stop = generated > 1 and int(input_ids[0, -1]) in self.stop_ids
+        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+
+
+def _tokens_containing(tokenizer, stop_strings: Sequence[str]) -> frozenset[int]:
+    if not stop_strings:
+        return frozenset()
+    vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    texts = [tokenizer.convert_tokens_to_string([token]) if token else "" for token in vocab]
+    return frozenset(i for i, text in enumerate(texts) if any(s in text for s in stop_strings))
 
 
 def _resolve_model_path(model: str) -> str:
