@@ -39,3 +39,14 @@ def header(model):
     from memos_lab.tiers.activation.pieces import build_header
 
     return build_header(model)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One CPU thread: on a shared machine, several threads wait on each other and run far slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
