@@ -50,6 +50,7 @@ QUESTION = (
 )
 ACTOR = "bench"
 MODES = ("prefill", "kv", "kv_disk")
+DIRTY_PATHS = ("memos_lab/tiers/activation", "memos_lab/models", "memos_lab/prompts.py", "scripts/bench_kv.py")
 
 
 def memory_lines(count: int = 2000) -> list[str]:
@@ -142,7 +143,7 @@ def environment(model, argv: list[str]) -> dict[str, Any]:
         "command": "python " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--", "memos_lab", "scripts/bench_kv.py")),
+        "git_dirty": bool(_git("status", "--porcelain", "--", *DIRTY_PATHS)),
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
