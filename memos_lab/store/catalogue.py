@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS cubes (
     header TEXT NOT NULL,
     PRIMARY KEY (id, version)
 );
-CREATE INDEX IF NOT EXISTS cubes_current ON cubes (is_current, namespace, kind);
+CREATE INDEX IF NOT EXISTS cubes_live ON cubes (namespace, kind) WHERE is_current = 1;
 CREATE INDEX IF NOT EXISTS cubes_hash ON cubes (content_hash);
 CREATE TABLE IF NOT EXISTS stats (
     id TEXT PRIMARY KEY,
@@ -72,6 +72,14 @@ class Catalogue:
                     for statement in filter(str.strip, script.split(";")):
                         self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'cubes_current'").fetchone():
+            self._drop_scan_index()
+
+    def _drop_scan_index(self) -> None:
+        """Early v2 stores had an index on is_current first, which the planner chose over the id key."""
+        with self.transaction():
+            self.conn.execute("DROP INDEX IF EXISTS cubes_current")
+            self.conn.execute("CREATE INDEX IF NOT EXISTS cubes_live ON cubes (namespace, kind) WHERE is_current = 1")
 
     @contextmanager
     def guard(self, what: str) -> Iterator[None]:
