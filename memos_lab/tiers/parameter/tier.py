@@ -1,0 +1,126 @@
+"""The parameter tier: a namespace's memories distilled into a LoRA adapter.
+
+`prepare` trains an adapter on the namespace's plaintext cubes and stores it
+as a parameter cube (provenance: the source cubes). `respond` answers with the
+base model plus that adapter, closed-book by default; with `use_retrieval`
+the retrieved plaintext goes into the system turn as well. The system turn is
+read by the base model (see system_prefix.py), the question with the adapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from memos_lab.cube import Kind, MemCube, Provenance
+from memos_lab.models.base import ChatModel
+from memos_lab.models.hf_local import HFCausalLM
+from memos_lab.prompts import MemoryPrompt, format_memories
+from memos_lab.tiers.base import AnswerTier, Response
+from memos_lab.tiers.parameter.adapter_cube import adapter_to_cube, cube_to_adapter
+from memos_lab.tiers.parameter.distil import DistilConfig, distil
+from memos_lab.tiers.parameter.serving import AdapterServer
+from memos_lab.tiers.parameter.system_prefix import PrefixCache, split_prompt
+from memos_lab.tiers.parameter.training_data import build_training_set
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+class ParameterTier(AnswerTier):
+    kind = Kind.PARAMETER
+
+    def __init__(
+        self,
+        model: HFCausalLM,
+        store: Any,
+        distil: DistilConfig | Mapping[str, Any] | None = None,
+        use_retrieval: bool = False,
+        max_new_tokens: int = 32,
+        question_writer: ChatModel | None = None,
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(model, HFCausalLM):
+            raise TypeError(f"the parameter tier trains LoRA on a local HFCausalLM, got {type(model).__name__}")
+        self.model = model
+        self.store = store
+        self.config = distil if isinstance(distil, DistilConfig) else DistilConfig(**dict(distil or {}))
+        self.use_retrieval = use_retrieval
+        self.max_new_tokens = max_new_tokens
+        self.question_writer = question_writer
+        self.progress = progress
+        self.server = AdapterServer.of(model)
+        self.prefixes = PrefixCache(model)
+        self.cube_ids: dict[str, str] = {}  # namespace -> its parameter cube
+        self.train_s: dict[str, float] = {}
+        self.losses: dict[str, list[float]] = {}
+        self._bytes: dict[str, int] = {}
+
+    def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
+        """Distil the namespace's plaintext cubes into an adapter, store it, keep it resident."""
+        plaintext = [c for c in cubes if c.kind is Kind.PLAINTEXT]
+        if not plaintext:
+            raise ValueError(f"namespace {namespace!r}: no plaintext cubes to distil")
+        name = adapter_name(namespace)
+        if name in self.server:
+            self.server.unload(name)
+        data = build_training_set(plaintext, self.question_writer)
+        result = distil(self.server, name, data, self.config, progress=self.progress)
+        provenance = Provenance(source=namespace, refs=(), derived_from=data.source_ids, operator="distil:lora")
+        meta = {"train_s": result.train_s, "steps": len(result.losses), "final_loss": result.losses[-1],
+                "examples": result.examples}  # fmt: skip
+        cube = adapter_to_cube(self.server, name, namespace=namespace, owner=actor, provenance=provenance, meta=meta)
+        header = self.store.put(cube, actor)
+        self._remember(namespace, header.id, header.size_bytes)
+        self.train_s[namespace] = result.train_s
+        self.losses[namespace] = result.losses
+
+    def attach(self, namespace: str, actor: str, cube_id: str) -> None:
+        """Serve `namespace` with an existing parameter cube from the store (checked against the base model)."""
+        cube = self.store.get(cube_id, actor)
+        name = adapter_name(namespace)
+        if name in self.server:
+            self.server.unload(name)
+        cube_to_adapter(self.server, cube, name)
+        self._remember(namespace, cube.id, cube.header.size_bytes)
+
+    def detach(self, namespace: str) -> None:
+        """Unload the namespace's adapter (its cube stays in the store)."""
+        name = adapter_name(namespace)
+        if name in self.server:
+            self.server.unload(name)
+        self.cube_ids.pop(namespace, None)
+        self._bytes.pop(namespace, None)
+
+    def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
+        name = self._resident(namespace, actor)
+        memory = format_memories([c.text for c in retrieved]) if self.use_retrieval else ""
+        split = split_prompt(self.model, MemoryPrompt(memory, question).messages())
+        cache = self.prefixes.get(split.ids[:, : split.prefix_len]) if split.prefix_len else None
+        with self.server.using(name):
+            gen = self.model.generate_ids(split.ids, max_new_tokens=self.max_new_tokens, cache=cache)
+        extras = {"adapter_cube": self.cube_ids[namespace], "base_prefix_tokens": split.prefix_len,
+                  "train_s": self.train_s.get(namespace), "adapter_bytes": self._bytes[namespace]}  # fmt: skip
+        return Response(gen.text, gen.prompt_tokens, gen.ttft_s, gen.total_s, extras)
+
+    def bytes_stored(self) -> int:
+        return sum(self._bytes.values())
+
+    def _remember(self, namespace: str, cube_id: str, size: int) -> None:
+        self.cube_ids[namespace] = cube_id
+        self._bytes[namespace] = size
+
+    def _resident(self, namespace: str, actor: str) -> str:
+        name = adapter_name(namespace)
+        if name not in self.server:
+            if namespace not in self.cube_ids:
+                raise KeyError(f"namespace {namespace!r} has no adapter: call prepare() or attach() first")
+            self.attach(namespace, actor, self.cube_ids[namespace])
+        return name
+
+
+def adapter_name(namespace: str) -> str:
+    """A peft adapter name for a namespace: peft uses it inside module attribute names, so only [A-Za-z0-9_]."""
+    digest = hashlib.sha256(namespace.encode()).hexdigest()[:8]
+    return f"ns_{_UNSAFE.sub('_', namespace)[:40]}_{digest}"
