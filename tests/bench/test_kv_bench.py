@@ -16,7 +16,7 @@ import pytest
 from memos_lab.store import CubeStore
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_kv.py"
-TOKENS = 512
+TOKENS = 256
 
 
 def load_script():
@@ -33,11 +33,17 @@ def bench():
 
 @pytest.fixture(scope="module")
 def case(bench, tmp_path_factory):
+    """As `bench_kv.py --threads 1`: one thread is steady on a shared CPU."""
+    import torch
+
     from memos_lab.models.hf_local import HFCausalLM
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     model = HFCausalLM()
     with CubeStore(tmp_path_factory.mktemp("kv-bench")) as store:
-        yield bench.Case(model, store, bench.memory_of(model, bench.memory_lines(400), TOKENS))
+        yield bench.Case(model, store, bench.memory_of(model, bench.memory_lines(200), TOKENS))
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("mode", ["prefill", "kv", "kv_disk"])
@@ -48,4 +54,4 @@ def test_ttft(benchmark, case, mode):
 
 
 def test_modes_answer_alike(case, bench):
-    assert len({(g.text, g.completion_tokens) for g in (case.run(m, 8) for m in bench.MODES)}) == 1
+    assert len({(g.text, g.completion_tokens) for g in (case.run(m, 6) for m in bench.MODES)}) == 1
