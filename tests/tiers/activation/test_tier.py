@@ -70,7 +70,19 @@ def test_the_kv_cube_is_stored_once_and_reused(model, store, cubes):
     resumed = tier(model, store, min_tokens=1)  # a new process on the same store loads it
     resumed.prepare(NS, ACTOR, cubes)
     assert resumed.hot(NS).kv_cube_id == stored.id and len(store.list(ACTOR, namespace=NS, kind=Kind.ACTIVATION)) == 1
-    assert kv_from_cube(store.get(stored.id, ACTOR), model).token_ids == first.hot(NS).kv.token_ids
+    assert kv_from_cube(store.get(stored.id, ACTOR), model).token_ids == first.hot(NS).token_ids
+
+
+def test_a_namespace_not_resident_is_read_back_from_the_store(model, store, cubes, questions):
+    """max_resident=1: preparing a second namespace evicts the first's KV from memory, not from the store."""
+    one = tier(model, store, min_tokens=1, max_resident=1)
+    one.prepare(NS, ACTOR, cubes)
+    before = one.respond(NS, ACTOR, questions[1], [])
+    one.prepare("conv-2", ACTOR, [c.replace_header(id=c.id + "-2", namespace="conv-2") for c in cubes[:2]])
+    assert list(one._resident) == ["conv-2"]
+    after = one.respond(NS, ACTOR, questions[1], [])
+    assert list(one._resident) == [NS]
+    assert after.text == before.text and after.extras["kv_cube_id"] == before.extras["kv_cube_id"]
 
 
 def test_unprepared_namespace_prompts_plainly(model, store, cubes, questions):
