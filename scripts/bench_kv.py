@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.locomo.loader import load_locomo  # noqa: E402
+from evals.locomo.loader import DatasetNotFoundError, load_locomo  # noqa: E402
 from memos_lab.models.hf_local import HFCausalLM  # noqa: E402
 from memos_lab.prompts import MemoryPrompt, format_memories  # noqa: E402
 from memos_lab.store import CubeStore  # noqa: E402
@@ -53,10 +53,19 @@ MODES = ("prefill", "kv", "kv_disk")
 DIRTY_PATHS = ("memos_lab/tiers/activation", "memos_lab/models", "memos_lab/prompts.py", "scripts/bench_kv.py")
 
 
-def memory_lines(count: int = 2000) -> list[str]:
-    """LoCoMo conversation lines, "Speaker: text", in order, across conversations."""
-    lines = [f"{turn.speaker}: {turn.text}" for conv in load_locomo() for turn in conv.turns]
-    return lines[:count]
+def memory_lines(count: int = 2000) -> tuple[str, list[str]]:
+    """LoCoMo conversation lines, "Speaker: text", in order; seeded synthetic lines without the dataset."""
+    try:
+        lines = [f"{turn.speaker}: {turn.text}" for conv in load_locomo() for turn in conv.turns]
+        return "LoCoMo conversation lines in order, as format_memories writes them", lines[:count]
+    except DatasetNotFoundError:
+        return "synthetic lines (LoCoMo not found)", [synthetic_line(i) for i in range(count)]
+
+
+def synthetic_line(i: int) -> str:
+    names, verbs = ("Ana", "Ben", "Caro", "Dev"), ("saw", "talked about", "wrote about", "drew")
+    things = ("a lake", "a book")
+    return f"{names[i % 4]}: On day {i} I {verbs[i // 4 % 4]} {things[i // 16 % 2]} with my friend number {i % 7}."
 
 
 def memory_of(model, lines: list[str], tokens: int) -> str:
@@ -182,13 +191,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         torch.set_num_threads(args.threads)
     model = HFCausalLM()
     report = environment(model, [Path(sys.argv[0]).as_posix(), *(argv if argv is not None else sys.argv[1:])])
-    lines = memory_lines()
+    memory_kind, lines = memory_lines()
     report["settings"] = {
         "repeats": args.repeats,
         "max_new_tokens": args.max_new_tokens,
         "question": QUESTION,
         "question_tokens": model.count_tokens(QUESTION),
-        "memory": "LoCoMo conversation lines in order, as format_memories writes them",
+        "memory": memory_kind,
     }
     rows = []
     with tempfile.TemporaryDirectory() as tmp, CubeStore(tmp) as store:

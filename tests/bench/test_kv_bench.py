@@ -42,7 +42,7 @@ def case(bench, tmp_path_factory):
     torch.set_num_threads(1)
     model = HFCausalLM()
     with CubeStore(tmp_path_factory.mktemp("kv-bench")) as store:
-        yield bench.Case(model, store, bench.memory_of(model, bench.memory_lines(200), TOKENS))
+        yield bench.Case(model, store, bench.memory_of(model, bench.memory_lines(200)[1], TOKENS))
     torch.set_num_threads(threads)
 
 
