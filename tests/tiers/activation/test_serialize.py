@@ -10,6 +10,7 @@ import torch
 from memos_lab.store import CorruptPayloadError, CubeStore
 from memos_lab.tiers.activation.build import build_memory_kv, template_meta
 from memos_lab.tiers.activation.kv import KVCache, ModelMismatchError
+from memos_lab.tiers.activation.pieces import build_piece, compose_memories
 from memos_lab.tiers.activation.serialize import KVFormatError, kv_cube, kv_from_cube
 
 
@@ -75,3 +76,11 @@ def test_a_truncated_tensor_file_is_refused_naming_the_file(kv, store):
     blob.write_bytes(blob.read_bytes()[: blob.stat().st_size // 2])
     with pytest.raises(CorruptPayloadError, match=str(blob.name)):
         store.get(header.id, "alice")
+
+
+def test_a_stored_piece_keeps_its_position_and_context(model, header, memories, store):
+    piece = build_piece(model, header, memories[2])
+    loaded = kv_from_cube(store.get(put(store, piece).id, "alice"), model)
+    assert (loaded.offset, loaded.context_ids) == (header.num_tokens, header.token_ids)
+    composed, reloaded = compose_memories(model, header, [piece]), compose_memories(model, header, [loaded])
+    assert all(torch.equal(a, b) for a, b in zip(composed.keys, reloaded.keys, strict=True))
