@@ -53,7 +53,8 @@ class MemOS:
     def remember(self, items: Sequence[MemoryItem], namespace: str, actor: str) -> list[MemCube]:
         """Store each item as a plaintext cube owned by `actor` and index it."""
         cubes = [self._cube(item, namespace, actor) for item in items]
-        stored = [MemCube(self.store.put(cube, actor), cube.payload) for cube in cubes]
+        headers = self.store.put_many(cubes, actor)
+        stored = [MemCube(header, cube.payload) for header, cube in zip(headers, cubes)]
         self.retriever.add(stored)
         return stored
 
@@ -68,12 +69,12 @@ class MemOS:
 
     def _plaintext_cubes(self, namespace: str, actor: str) -> list[MemCube]:
         headers = self.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT)
-        return [self.store.get(h.id, actor) for h in headers]
+        return [self.store.get(h.id, actor, touch=False) for h in headers]
 
     def search(self, query: str, namespace: str, actor: str, k: int | None = None) -> tuple[list[Hit], list[MemCube]]:
-        allowed = {h.id for h in self.store.list(actor, namespace=namespace)}
+        allowed = self.store.readable_ids(actor, namespace)
         hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)
-        return hits, [self.store.get(hit.cube_id, actor) for hit in hits]
+        return hits, [self.store.get(hit.cube_id, actor, touch=True) for hit in hits]
 
     def answer(self, question: str, namespace: str, actor: str) -> Answer:
         start = time.perf_counter()

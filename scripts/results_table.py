@@ -1,0 +1,107 @@
+"""Turn run directories into a results table (Markdown + JSON) under results/.
+
+    python scripts/results_table.py runs/locomo_main --out results/locomo_main
+
+Only complete runs from a clean git tree are tabulated; cancelled, running and
+dirty-tree runs are listed apart (or included with --include-dirty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals.run_dir import environment, write_json  # noqa: E402
+
+COLUMNS = ("system", "n", "f1", "f1_1", "f1_2", "f1_3", "f1_4", "bleu1", "recall@5", "recall@10",
+           "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens", "bytes")
+
+
+def load_run(run_dir: Path) -> dict[str, Any]:
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    return {
+        "dir": str(run_dir),
+        "status": json.loads((run_dir / "status.json").read_text())["status"],
+        "env": json.loads((run_dir / "environment.json").read_text()),
+        "config": config,
+        "metrics": json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").exists() else None,
+    }
+
+
+def system_label(config: dict[str, Any]) -> str:
+    target = config["memory"]["_target_"].rsplit(".", 1)[-1]
+    if target == "MemOSSystem":
+        tier = config["tier"]["_target_"].rsplit(".", 1)[-1].removesuffix("Tier").lower()
+        return f"memos/{tier} ({config['memory']['mode']}, k={config['memory']['top_k']})"
+    return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
+
+
+def row(run: dict[str, Any]) -> dict[str, Any]:
+    m = run["metrics"]
+    by_cat = m["f1_by_category"]
+    latency = m["latency_ms"]
+    return {
+        "system": system_label(run["config"]), "n": m["n"], "f1": m["f1"],
+        **{f"f1_{c}": by_cat.get(str(c)) for c in (1, 2, 3, 4)},
+        "bleu1": m["bleu1"], "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
+        "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
+        "answer_p95": latency["answer"]["p95"], "ttft_p50": latency["ttft"]["p50"],
+        "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"], "run": run["dir"],
+        "command": run["env"]["command"], "commit": run["env"]["git"]["commit"],
+    }
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.3f}" if isinstance(value, float) and abs(value) < 10 else (
+            f"{value:,.0f}" if isinstance(value, (int, float)) else str(value))
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(r[c]) for c in COLUMNS) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def collect(roots: list[Path], include_dirty: bool) -> tuple[list[dict], list[str]]:
+    rows, skipped = [], []
+    for status_file in sorted(p for root in roots for p in root.rglob("status.json")):
+        run = load_run(status_file.parent)
+        if run["status"] != "complete" or run["metrics"] is None:
+            skipped.append(f"{run['dir']}: {run['status']}")
+        elif run["env"]["git"]["dirty"] and not include_dirty:
+            skipped.append(f"{run['dir']}: dirty git tree")
+        else:
+            rows.append(row(run))
+    return rows, skipped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="run directories or folders of them")
+    parser.add_argument("--out", type=Path, required=True, help="output path without suffix (.md and .json are written)")
+    parser.add_argument("--include-dirty", action="store_true", help="also tabulate runs made from a dirty git tree")
+    args = parser.parse_args()
+    rows, skipped = collect(args.runs, args.include_dirty)
+    if not rows:
+        sys.exit(f"no complete runs under {[str(r) for r in args.runs]} ({len(skipped)} skipped: {skipped[:5]})")
+    made = environment(Path(__file__).resolve().parents[1], " ".join(["python", *sys.argv]))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(args.out.with_suffix(".json"), {"made_by": made, "rows": rows, "skipped": skipped})
+    header = (f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
+              f"{made['date']}, commit {made['git']['commit']}.\n\nLatencies in ms; bytes = bytes stored by the memory.\n\n")
+    commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']})" for r in rows)
+    args.out.with_suffix(".md").write_text(header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
