@@ -1,0 +1,239 @@
+"""Benchmark the parameter tier: closed-book recall, retained ability, cost.
+
+    python scripts/bench_lora.py --out results/bench_lora.json
+
+On a seeded synthetic fact set (evals/synthetic_facts.py), in one run:
+accuracy of the base model and of base + adapter on the trained phrasing and
+on paraphrases never trained on; perplexity on a held-out paragraph unrelated
+to the facts, without and with the adapter; training seconds and adapter
+bytes; switch latency between two resident adapters; first-token latency with
+and without an adapter; each user's accuracy after merging two users'
+adapters. With --locomo, the same on QA from one LoCoMo conversation.
+Accuracy: the normalised gold answer appears in the normalised prediction
+(LoCoMo normalisation); mean LoCoMo token F1 is reported beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals.locomo.scoring import f1_score, normalize_answer  # noqa: E402
+from evals.synthetic_facts import Fact, generate_facts  # noqa: E402
+from memos_lab.cube import plaintext_cube  # noqa: E402
+from memos_lab.models.hf_local import HFCausalLM  # noqa: E402
+from memos_lab.prompts import MemoryPrompt  # noqa: E402
+from memos_lab.store import CubeStore  # noqa: E402
+from memos_lab.tiers.parameter.distil import DistilConfig  # noqa: E402
+from memos_lab.tiers.parameter.merge import merge_cubes  # noqa: E402
+from memos_lab.tiers.parameter.tier import ParameterTier, adapter_name  # noqa: E402
+
+HELD_OUT = (
+    "The water cycle describes how water moves between the oceans, the air and the land. Heat from the sun "
+    "evaporates water from seas and lakes, and plants release vapour through their leaves. As the moist air "
+    "rises it cools, and the vapour condenses into tiny droplets that form clouds. When the droplets grow heavy "
+    "enough they fall as rain or snow. Some of this water soaks into the ground and refills aquifers, while the "
+    "rest runs off into rivers that carry it back to the sea, where the cycle begins again. Over long periods "
+    "the same water has passed through glaciers, clouds, rivers and living things many times."
+)
+
+
+def main() -> None:
+    args = _parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # on a shared CPU, 1 thread beats oversubscribed OpenMP spinning
+    model = HFCausalLM()
+    facts = generate_facts(args.facts, seed=args.seed)
+    config = DistilConfig(rank=args.rank, alpha=2.0 * args.rank, steps=args.steps, lr=args.lr, seed=args.seed,
+                          warmup_steps=min(10, args.steps // 4))  # fmt: skip
+    with tempfile.TemporaryDirectory() as root, CubeStore(root) as store:
+        tier = ParameterTier(model, store, distil=config, max_new_tokens=args.max_new_tokens)
+        result = {"config": asdict(config), **bench_facts(tier, facts, args)}
+        if args.merge:
+            result.update(bench_users(tier, facts, args))
+    result["environment"] = _environment(model, args)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, (dict, list))}, indent=2))
+
+
+def bench_facts(tier: ParameterTier, facts: list[Fact], args) -> dict:
+    base_q = _answer_base(tier, [f.question for f in facts])
+    base_p = _answer_base(tier, [f.paraphrase for f in facts])
+    ppl_base = perplexity(tier, None)
+    tier.prepare("synthetic", "bench", _cubes(facts, "synthetic"))
+    lora_q = _answer_tier(tier, "synthetic", [f.question for f in facts])
+    lora_p = _answer_tier(tier, "synthetic", [f.paraphrase for f in facts])
+    gold = [f.answer for f in facts]
+    return {
+        "n_facts": len(facts),
+        "acc_base": _accuracy(base_q, gold),
+        "acc_base_paraphrase": _accuracy(base_p, gold),
+        "acc_lora": _accuracy(lora_q, gold),
+        "acc_lora_paraphrase": _accuracy(lora_p, gold),
+        "f1_base": _f1(base_q, gold),
+        "f1_lora": _f1(lora_q, gold),
+        "f1_lora_paraphrase": _f1(lora_p, gold),
+        "ppl_base": ppl_base,
+        "ppl_lora": perplexity(tier, adapter_name("synthetic")),
+        "train_s": tier.train_s["synthetic"],
+        "adapter_bytes": tier.bytes_stored(),
+        "ttft_base_ms": 1000 * statistics.median(g["ttft_s"] for g in base_q),
+        "ttft_lora_ms": 1000 * statistics.median(g["ttft_s"] for g in lora_q),
+        "loss_first_last": [tier.losses["synthetic"][0], tier.losses["synthetic"][-1]],
+        "samples": [
+            {"question": f.question, "gold": f.answer, "base": b["text"], "lora": q["text"], "paraphrase": p["text"]}
+            for f, b, q, p in list(zip(facts, base_q, lora_q, lora_p, strict=True))[:10]
+        ],
+    }
+
+
+def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
+    """Two users with half the facts each: switch latency, then each user's accuracy after a merge."""
+    half = len(facts) // 2
+    users = {"user_a": facts[:half], "user_b": facts[half:]}
+    tier.detach("synthetic")
+    full = tier.config
+    tier.config = replace(full, steps=max(full.warmup_steps + 1, full.steps // 2))  # half the facts, same epochs
+    for user, own in users.items():
+        tier.prepare(user, user, _cubes(own, user))
+    tier.config = full
+    separate = {u: _accuracy(_answer_tier(tier, u, [f.question for f in own]), [f.answer for f in own])
+                for u, own in users.items()}  # fmt: skip
+    switch_ms = _switch_ms(tier, [adapter_name(u) for u in users])
+    merged = {}
+    cubes = [tier.store.get(tier.cube_ids[u], u) for u in users]
+    for combination in args.combinations:
+        cube = merge_cubes(tier.server, cubes, namespace="merged", owner="bench", combination=combination)
+        tier.store.put(cube, "bench")
+        tier.attach("merged", "bench", cube.id)
+        merged[combination] = {
+            u: _accuracy(_answer_tier(tier, "merged", [f.question for f in own]), [f.answer for f in own])
+            for u, own in users.items()
+        }
+        merged[combination]["adapter_bytes"] = tier._bytes["merged"]
+        tier.detach("merged")
+    best = max(merged, key=lambda c: merged[c]["user_a"] + merged[c]["user_b"])
+    return {
+        "acc_user_separate": separate,
+        "switch_ms": switch_ms,
+        "merged_acc": {u: merged[best][u] for u in users} | {"combination": best},
+        "merged_acc_by_combination": merged,
+    }
+
+
+def perplexity(tier: ParameterTier, adapter: str | None) -> float:
+    import math
+
+    import torch
+
+    ids = tier.model.encode(HELD_OUT)
+    with torch.inference_mode():
+        if adapter is None:
+            loss = tier.model.model(input_ids=ids, labels=ids).loss
+        else:
+            with tier.server.using(adapter):
+                loss = tier.model.model(input_ids=ids, labels=ids).loss
+    return math.exp(float(loss))
+
+
+def _switch_ms(tier: ParameterTier, names: list[str], rounds: int = 50) -> float:
+    times = []
+    for i in range(rounds):
+        start = time.perf_counter()
+        tier.server.activate(names[i % len(names)])
+        times.append(time.perf_counter() - start)
+    tier.server.deactivate()
+    return 1000 * statistics.median(times)
+
+
+def _answer_base(tier: ParameterTier, questions: list[str]) -> list[dict]:
+    limit = tier.max_new_tokens
+    prompts = [MemoryPrompt("", q).messages() for q in questions]
+    return [_gen(tier.model.chat(messages, max_new_tokens=limit)) for messages in _bar(prompts, "base")]
+
+
+def _answer_tier(tier: ParameterTier, namespace: str, questions: list[str]) -> list[dict]:
+    return [_gen(tier.respond(namespace, "bench", q, [])) for q in _bar(questions, namespace)]
+
+
+def _bar(items: list, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=f"answer {desc}", leave=False)
+
+
+def _gen(result) -> dict:
+    return {"text": result.text, "ttft_s": result.ttft_s}
+
+
+def _accuracy(outputs: list[dict], gold: list[str]) -> float:
+    hits = [normalize_answer(g) in normalize_answer(o["text"]) for o, g in zip(outputs, gold, strict=True)]
+    return sum(hits) / len(hits)
+
+
+def _f1(outputs: list[dict], gold: list[str]) -> float:
+    return statistics.mean(f1_score(o["text"], g) for o, g in zip(outputs, gold, strict=True))
+
+
+def _cubes(facts: list[Fact], namespace: str) -> list:
+    return [plaintext_cube(f.statement, namespace=namespace, owner=namespace, meta={"qa": [[f.question, f.answer]]})
+            for f in facts]  # fmt: skip
+
+
+def _environment(model: HFCausalLM, args) -> dict:
+    import peft
+    import torch
+    import transformers
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "memos_lab/tiers/parameter", "scripts"],
+                                capture_output=True, text=True).stdout.strip())  # fmt: skip
+    return {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": commit,
+        "git_dirty_parameter_tier": dirty,
+        "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
+        "cpu_count": __import__("os").cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average_at_end": __import__("os").getloadavg(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "model": model.fingerprint(),
+        "device": model.device,
+    }
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="results/bench_lora.json")
+    parser.add_argument("--facts", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--rank", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--no-merge", dest="merge", action="store_false")
+    parser.add_argument("--combinations", nargs="+", default=["cat", "linear", "ties", "dare_ties"])
+    parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
