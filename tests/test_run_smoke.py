@@ -51,3 +51,17 @@ def test_run_resumes_from_its_records(tmp_path):
     _run(tmp_path, "memory=none", "logger=none")
     again = (run_dir / "records.jsonl").read_text().splitlines()
     assert [json.loads(r)["qid"] for r in again] == [json.loads(r)["qid"] for r in records]
+
+
+@pytest.mark.slow
+def test_results_table_is_built_from_run_directories(tmp_path):
+    run_dir, _ = _run(tmp_path, "memory=none", "logger=none")
+    out = tmp_path / "results" / "table"
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "results_table.py"), str(run_dir), "--out", str(out),
+                             "--include-dirty"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    table = json.loads(out.with_suffix(".json").read_text())
+    assert table["rows"][0]["system"] == "none" and table["rows"][0]["n"] == 3
+    assert table["made_by"]["command"].startswith("python") and table["made_by"]["git"]["commit"]
+    markdown = out.with_suffix(".md").read_text()
+    assert "| none | 3 |" in markdown and "memory=none" in markdown
