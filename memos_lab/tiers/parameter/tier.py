@@ -86,12 +86,10 @@ class ParameterTier(AnswerTier):
         self._remember(namespace, cube.id, cube.header.size_bytes)
 
     def detach(self, namespace: str) -> None:
-        """Unload the namespace's adapter (its cube stays in the store)."""
+        """Free the namespace's adapter slot; its cube stays in the store and the next `respond` reloads it."""
         name = adapter_name(namespace)
         if name in self.server:
             self.server.unload(name)
-        self.cube_ids.pop(namespace, None)
-        self._bytes.pop(namespace, None)
 
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
         name = self._resident(namespace, actor)
