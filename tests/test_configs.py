@@ -86,3 +86,23 @@ def test_unloadable_model_fails_at_start_up(tmp_path):
                   "dataset.max_questions=1", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert result.returncode != 0
     assert "cannot load model" in result.stderr and "no-model" in result.stderr
+
+
+@pytest.mark.parametrize("tier", _options("tier"))
+@pytest.mark.parametrize("memory", _options("memory"))
+def test_every_memory_and_tier_node_instantiates(memory, tier, tmp_path):
+    from hydra.utils import instantiate
+
+    cfg = _compose([f"memory={memory}", f"tier={tier}", "embedder.device=cpu"])
+    if "store_dir" in cfg.memory:
+        cfg.memory.store_dir = str(tmp_path / "store")
+    factory = instantiate(cfg.memory)
+    assert callable(factory) and factory.func.__name__ in {"NoMemory", "FullContext", "MemOSSystem"}
+    assert callable(instantiate(cfg.tier))
+
+
+@pytest.mark.parametrize("logger", _options("logger"))
+def test_every_logger_node_instantiates(logger):
+    from hydra.utils import instantiate
+
+    assert instantiate(_compose([f"logger={logger}"]).logger) is not None
