@@ -42,6 +42,7 @@ class RunConfig:
     task_name: str = "locomo"
     tags: list[str] = field(default_factory=list)
     seed: int = 0
+    torch_threads: Optional[int] = None  # None: torch's default (all cores)
     print_table: bool = True
 
 

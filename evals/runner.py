@@ -18,6 +18,15 @@ from evals.summary import print_summary
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def set_threads(threads: int | None) -> None:
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"torch_threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+
+
 def seed_everything(seed: int) -> None:
     import numpy as np
     import torch
@@ -40,6 +49,7 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     from hydra.utils import instantiate
 
     seed_everything(cfg.seed)
+    set_threads(cfg.torch_threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     conversations = load_dataset(cfg.dataset)
     logger = instantiate(cfg.logger)
