@@ -39,6 +39,7 @@ from memos_lab.tiers.parameter.distil import DistilConfig  # noqa: E402
 from memos_lab.tiers.parameter.merge import merge_cubes  # noqa: E402
 from memos_lab.tiers.parameter.tier import ParameterTier, adapter_name  # noqa: E402
 
+LOCOMO_CATEGORIES = (1, 2, 4)  # multi-hop, temporal, single-hop: facts stated in the turns
 HELD_OUT = (
     "The water cycle describes how water moves between the oceans, the air and the land. Heat from the sun "
     "evaporates water from seas and lakes, and plants release vapour through their leaves. As the moist air "
@@ -56,14 +57,18 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)  # on a shared CPU, 1 thread beats oversubscribed OpenMP spinning
     model = HFCausalLM()
-    facts = generate_facts(args.facts, seed=args.seed)
+    facts = generate_facts(args.facts, seed=args.seed) if args.facts else []
     config = DistilConfig(rank=args.rank, alpha=2.0 * args.rank, steps=args.steps, lr=args.lr, seed=args.seed,
-                          warmup_steps=min(10, args.steps // 4))  # fmt: skip
+                          train_statements=args.statements, warmup_steps=min(10, args.steps // 4))  # fmt: skip
     with tempfile.TemporaryDirectory() as root, CubeStore(root) as store:
         tier = ParameterTier(model, store, distil=config, max_new_tokens=args.max_new_tokens)
-        result = {"config": asdict(config), **bench_facts(tier, facts, args)}
-        if args.merge:
+        result = {"config": asdict(config)}
+        if facts:
+            result.update(bench_facts(tier, facts, args))
+        if facts and args.merge:
             result.update(bench_users(tier, facts, args))
+        if args.locomo_questions:
+            result["locomo"] = bench_locomo(tier, args)
     result["environment"] = _environment(model, args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
@@ -133,6 +138,45 @@ def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
         "merged_acc": {u: merged[best][u] for u in users} | {"combination": best},
         "merged_acc_by_combination": merged,
     }
+
+
+def bench_locomo(tier: ParameterTier, args) -> dict:
+    """QA of one LoCoMo conversation: each question's evidence turns become a cube trained with that question."""
+    from evals.locomo.loader import load_locomo
+    from evals.locomo.scoring import score_answer
+
+    conversation = load_locomo()[args.locomo_sample]
+    chosen = [q for q in conversation.questions if q.category in LOCOMO_CATEGORIES and q.evidence]
+    chosen = chosen[: args.locomo_questions]
+    cubes = [_evidence_cube(conversation, q) for q in chosen]
+    questions = [q.question for q in chosen]
+    base = _answer_base(tier, questions)
+    tier.prepare("locomo", "bench", cubes)
+    lora = _answer_tier(tier, "locomo", questions)
+    tier.detach("locomo")
+
+    def score(outputs: list[dict]) -> float:
+        return statistics.mean(
+            score_answer(o["text"], q.answer, q.category) for o, q in zip(outputs, chosen, strict=True)
+        )
+
+    return {
+        "sample_id": conversation.sample_id,
+        "categories": list(LOCOMO_CATEGORIES),
+        "n_questions": len(chosen),
+        "f1_base": score(base),
+        "f1_lora": score(lora),
+        "acc_base": _accuracy(base, [q.answer for q in chosen]),
+        "acc_lora": _accuracy(lora, [q.answer for q in chosen]),
+        "train_s": tier.train_s["locomo"],
+        "note": "trained phrasing only: LoCoMo has no paraphrased questions",
+    }
+
+
+def _evidence_cube(conversation, question):
+    turns = [conversation.turn(d) for d in question.evidence if d in {t.dia_id for t in conversation.turns}]
+    text = "\n".join(f"[{t.date_time}] {t.speaker}: {t.text}" for t in turns) or question.question
+    return plaintext_cube(text, namespace="locomo", owner="bench", meta={"qa": [[question.question, question.answer]]})
 
 
 def perplexity(tier: ParameterTier, adapter: str | None) -> float:
@@ -229,8 +273,11 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--no-merge", dest="merge", action="store_false")
+    parser.add_argument("--no-statements", dest="statements", action="store_false", help="train on QA pairs only")
     parser.add_argument("--combinations", nargs="+", default=["cat", "linear", "ties", "dare_ties"])
     parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--locomo-questions", type=int, default=40, help="0 skips the LoCoMo part")
+    parser.add_argument("--locomo-sample", type=int, default=0, help="index of the LoCoMo conversation")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return parser.parse_args()
 
