@@ -22,11 +22,14 @@ class LocomoConfig:
     sample_ids: Optional[list[str]] = None  # None: all conversations
     categories: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
     max_questions: Optional[int] = None  # per conversation
+    question_stride: int = 1  # every k-th question: a systematic sample keeping the category mix
 
     def __post_init__(self) -> None:
         unknown = set(self.categories) - set(CATEGORY_NAMES)
         if unknown:
             raise ValueError(f"dataset.categories: unknown LoCoMo categories {sorted(unknown)}")
+        if self.question_stride < 1:
+            raise ValueError(f"dataset.question_stride must be >= 1, got {self.question_stride}")
         if self.max_questions is not None and self.max_questions < 1:
             raise ValueError(f"dataset.max_questions must be >= 1, got {self.max_questions}")
 

@@ -39,7 +39,7 @@ def seed_everything(seed: int) -> None:
 def load_dataset(cfg: DictConfig) -> list[Conversation]:
     ids = None if cfg.sample_ids is None else [str(i) for i in cfg.sample_ids]
     conversations = select(load_locomo(cfg.path), sample_ids=ids, categories=list(cfg.categories),
-                           max_questions=cfg.max_questions)
+                           max_questions=cfg.max_questions, stride=cfg.question_stride)
     if not any(c.questions for c in conversations):
         raise ValueError(f"dataset selection has no questions: sample_ids={ids}, categories={list(cfg.categories)}")
     return conversations

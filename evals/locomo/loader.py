@@ -253,10 +253,15 @@ def select(
     sample_ids: Iterable[str] | None = None,
     categories: Iterable[int] | None = (1, 2, 3, 4),
     max_questions: int | None = None,
+    stride: int = 1,
 ) -> list[Conversation]:
-    """Keep the named conversations; their questions of `categories`, first `max_questions`."""
+    """Keep the named conversations; their questions of `categories`, every
+    `stride`-th of them (a systematic sample that keeps the category mix),
+    then the first `max_questions`."""
     if max_questions is not None and max_questions < 0:
         raise ValueError(f"max_questions must be >= 0, got {max_questions}")
+    if stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
     chosen = list(conversations)
     if sample_ids is not None:
         wanted = [str(s) for s in sample_ids]
@@ -265,9 +270,11 @@ def select(
             raise ValueError(f"unknown LoCoMo sample_ids {unknown}")
         chosen = [c for c in chosen if c.sample_id in wanted]
     keep = None if categories is None else set(categories)
-    return [_filter_questions(c, keep, max_questions) for c in chosen]
+    return [_filter_questions(c, keep, max_questions, stride) for c in chosen]
 
 
-def _filter_questions(conv: Conversation, categories: set[int] | None, max_questions: int | None) -> Conversation:
+def _filter_questions(
+    conv: Conversation, categories: set[int] | None, max_questions: int | None, stride: int
+) -> Conversation:
     questions = [q for q in conv.questions if categories is None or q.category in categories]
-    return dataclasses.replace(conv, questions=tuple(questions[:max_questions]))
+    return dataclasses.replace(conv, questions=tuple(questions[::stride][:max_questions]))

@@ -214,3 +214,15 @@ def test_download_records_and_verifies_sha256(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="sha256"):
         download_locomo(tmp_path / "other", url=source.as_uri(), sha256="0" * 64)
     assert not any((tmp_path / "other").iterdir())
+
+
+def test_stride_takes_a_systematic_sample_keeping_the_category_mix(conversations):
+    from collections import Counter
+
+    full = Counter(q.category for c in select(conversations) for q in c.questions)
+    sample = Counter(q.category for c in select(conversations, stride=8) for q in c.questions)
+    assert 180 <= sum(sample.values()) <= 200
+    for category, count in full.items():
+        assert abs(sample[category] / sum(sample.values()) - count / sum(full.values())) < 0.03
+    with pytest.raises(ValueError, match="stride"):
+        select(conversations, stride=0)
