@@ -162,11 +162,13 @@ def test_env_var_then_cache_then_shared(no_defaults: Path, monkeypatch: pytest.M
 
 
 def test_nothing_found_lists_every_place(no_defaults: Path) -> None:
+    # Not under tmp_path: a shared/ folder may sit above /tmp on a CI machine.
+    nowhere = Path("/nonexistent-memos-lab-test/deeper")
     with pytest.raises(DatasetNotFoundError) as info:
-        resolve_locomo_path(search_from=[no_defaults])
+        resolve_locomo_path(search_from=[nowhere])
     message = str(info.value)
     assert isinstance(info.value, FileNotFoundError)
-    for place in (ENV_VAR, str(no_defaults / "cache"), str(no_defaults), "download_locomo"):
+    for place in (ENV_VAR, str(no_defaults / "cache"), str(nowhere), "download_locomo"):
         assert place in message
 
 
