@@ -33,3 +33,10 @@ def test_synthetic_facts_are_deterministic_and_distinct():
     for fact in facts:
         assert fact.answer in fact.statement and fact.question != fact.paraphrase
         assert fact.subject in fact.question and fact.subject in fact.paraphrase
+
+
+def test_an_llm_writer_adds_at_most_one_parsed_pair(model):
+    from memos_lab.tiers.parameter.training_data import written_qa
+
+    pairs = written_qa(model, "Bo Lindqvist plays the oboe.")
+    assert len(pairs) <= 1 and all(p.question and p.answer for p in pairs)
