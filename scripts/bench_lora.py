@@ -70,14 +70,20 @@ def main() -> None:
         if args.locomo_questions:
             result["locomo"] = bench_locomo(tier, args)
     result["environment"] = _environment(model, args)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    out = Path(args.out)
+    if args.update and out.exists():  # add this run's parts to an earlier run's file; both environments kept
+        earlier = json.loads(out.read_text())
+        result = {**earlier, **result, "environment": earlier["environment"], "config": earlier["config"],
+                  "environment_update": result["environment"], "config_update": result["config"]}  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if not isinstance(v, (dict, list))}, indent=2))
 
 
 def bench_facts(tier: ParameterTier, facts: list[Fact], args) -> dict:
-    base_q = _answer_base(tier, [f.question for f in facts])
-    base_p = _answer_base(tier, [f.paraphrase for f in facts])
+    skip = [{"text": "", "ttft_s": float("nan")}] * len(facts)  # --no-base: ablations that reuse a base run
+    base_q = _answer_base(tier, [f.question for f in facts]) if args.base else skip
+    base_p = _answer_base(tier, [f.paraphrase for f in facts]) if args.base else skip
     ppl_base = perplexity(tier, None)
     tier.prepare("synthetic", "bench", _cubes(facts, "synthetic"))
     lora_q = _answer_tier(tier, "synthetic", [f.question for f in facts])
@@ -272,12 +278,14 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--no-base", dest="base", action="store_false", help="skip the base-model answers")
     parser.add_argument("--no-merge", dest="merge", action="store_false")
     parser.add_argument("--no-statements", dest="statements", action="store_false", help="train on QA pairs only")
     parser.add_argument("--combinations", nargs="+", default=["cat", "linear", "ties", "dare_ties"])
     parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--locomo-questions", type=int, default=40, help="0 skips the LoCoMo part")
     parser.add_argument("--locomo-sample", type=int, default=0, help="index of the LoCoMo conversation")
+    parser.add_argument("--update", action="store_true", help="add this run's parts to an existing --out file")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return parser.parse_args()
 
