@@ -196,12 +196,14 @@ def _batch_loss(model: HFCausalLM, batch: list[Example], prefix: Any):
     pad = model.tokenizer.pad_token_id or model.tokenizer.eos_token_id
     ids = torch.tensor([list(e.ids) + [pad] * (width - len(e.ids)) for e in batch], device=model.device)
     labels = torch.tensor([list(e.labels) + [IGNORE] * (width - len(e.ids)) for e in batch], device=model.device)
-    mask = (torch.arange(width, device=model.device)[None] < torch.tensor([[len(e.ids)] for e in batch])).long()
+    lengths = torch.tensor([[len(e.ids)] for e in batch], device=model.device)
+    mask = (torch.arange(width, device=model.device)[None] < lengths).long()
     cache = None
     if batch[0].prefixed:
         cache = copy.deepcopy(prefix)
         cache.batch_repeat_interleave(len(batch))
-        mask = torch.cat([torch.ones(len(batch), cache.get_seq_length(), dtype=mask.dtype), mask], dim=1)
+        prefix_mask = torch.ones(len(batch), cache.get_seq_length(), dtype=mask.dtype, device=model.device)
+        mask = torch.cat([prefix_mask, mask], dim=1)
     hidden = model.model.get_decoder()(input_ids=ids, attention_mask=mask, cache=cache, use_cache=False)
     hidden = hidden.last_hidden_state[:, :-1]
     targets = labels[:, 1:]
