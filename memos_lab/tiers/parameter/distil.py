@@ -41,7 +41,7 @@ class DistilConfig:
     warmup_steps: int = 10
     batch_size: int = 8
     weight_decay: float = 0.0
-    train_statements: bool = True  # also train on the statements as plain text
+    train_statements: bool = False  # also train on the statements as plain text (costs general ability)
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -1,10 +1,18 @@
+import pytest
 import torch
 
 from memos_lab.prompts import MemoryPrompt
+from memos_lab.tiers.parameter.serving import AdapterNotFoundError
+from memos_lab.tiers.parameter.system_prefix import PrefixCache, split_prompt
 
 
-def _answer(model, question: str) -> str:
-    return model.chat(MemoryPrompt("", question).messages(), max_new_tokens=8).text
+def _answer(model, server, name: str, question: str) -> str:
+    """Served as the tier serves: the system turn read by the base model, the question by adapter `name`."""
+    split = split_prompt(model, MemoryPrompt("", question).messages())
+    server.deactivate()
+    cache = PrefixCache(model).get(split.ids[:, : split.prefix_len]) if split.prefix_len else None
+    with server.using(name):
+        return model.generate_ids(split.ids, max_new_tokens=8, cache=cache).text
 
 
 def _logits(model, question: str):
@@ -15,12 +23,12 @@ def _logits(model, question: str):
 def test_switching_adapters_changes_the_answer(model, server, trained, conflict):
     question, cities = conflict
     for name, city in cities.items():
-        with server.using(name):
-            assert city in _answer(model, question)
+        assert city in _answer(model, server, name, question)
     server.activate("alpha")
     server.activate("beta")
-    assert server.active == "beta" and cities["beta"] in _answer(model, question)
+    assert server.active == "beta"
     server.deactivate()
+    assert server.active is None
 
 
 def test_outside_using_the_model_is_the_base_model(model, server, trained, conflict):
@@ -34,9 +42,5 @@ def test_outside_using_the_model_is_the_base_model(model, server, trained, confl
 
 
 def test_unknown_adapter_is_refused_with_the_resident_names(server, trained):
-    import pytest
-
-    from memos_lab.tiers.parameter.serving import AdapterNotFoundError
-
     with pytest.raises(AdapterNotFoundError, match="alpha"):
         server.activate("gamma")
