@@ -283,7 +283,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--statements", action="store_true", help="also train on the statements as plain text")
     parser.add_argument("--combinations", nargs="+", default=["cat", "linear", "ties", "dare_ties"])
     parser.add_argument("--max-new-tokens", type=int, default=16)
-    parser.add_argument("--locomo-questions", type=int, default=40, help="0 skips the LoCoMo part")
+    parser.add_argument("--locomo-questions", type=int, default=0, help="LoCoMo questions (0: skip)")
     parser.add_argument("--locomo-sample", type=int, default=0, help="index of the LoCoMo conversation")
     parser.add_argument("--update", action="store_true", help="add this run's parts to an existing --out file")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
