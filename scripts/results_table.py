@@ -55,7 +55,7 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
         "answer_p95": latency["answer"]["p95"], "ttft_p50": latency["ttft"]["p50"],
         "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"], "run": run["dir"],
-        "command": run["env"]["command"], "commit": run["env"]["git"]["commit"],
+        "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
     }
 
 
@@ -98,7 +98,8 @@ def main() -> None:
     write_json(args.out.with_suffix(".json"), {"made_by": made, "rows": rows, "skipped": skipped})
     header = (f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
               f"{made['date']}, commit {made['git']['commit']}.\n\nLatencies in ms; bytes = bytes stored by the memory.\n\n")
-    commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']})" for r in rows)
+    commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
+                         f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
     args.out.with_suffix(".md").write_text(header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")
     print(markdown(rows))
 
