@@ -78,7 +78,8 @@ class MemOS:
 
     def answer(self, question: str, namespace: str, actor: str) -> Answer:
         start = time.perf_counter()
-        hits, cubes = self.search(question, namespace, actor) if self.top_k > 0 else ([], [])
+        searching = self.top_k > 0 and self.tier.use_retrieval
+        hits, cubes = self.search(question, namespace, actor) if searching else ([], [])
         search_s = time.perf_counter() - start
         response = self.tier.respond(namespace, actor, question, cubes)
         return Answer(response.text, cubes, hits, response, search_s)

@@ -26,6 +26,7 @@ class Response:
 
 class AnswerTier(ABC):
     kind: Kind
+    use_retrieval: bool = True  # False: the facade skips the search (a closed-book tier)
 
     def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
         """Build this tier's payloads for a namespace from its plaintext cubes (default: nothing)."""
