@@ -3,7 +3,8 @@ cost side: latencies, prompt tokens, bytes stored per tier."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -4,8 +4,9 @@ made, so an interrupted run resumes where it stopped."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 class RecordsFile:

@@ -38,8 +38,12 @@ def environment(repo: Path, command: str) -> dict[str, Any]:
     return {
         "command": command,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(), "python": platform.python_version(),
-                    "cpus": _cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "python": platform.python_version(),
+            "cpus": _cpu_count(),
+        },
         "git": git_state(repo),
         "packages": package_versions(),
     }

@@ -7,8 +7,9 @@ answering tier (plaintext, activation or parameter). It knows no benchmark.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from memos_lab.cube import Kind, MemCube, Provenance, plaintext_cube
 from memos_lab.tiers.base import AnswerTier, Response
@@ -54,7 +55,7 @@ class MemOS:
         """Store each item as a plaintext cube owned by `actor` and index it."""
         cubes = [self._cube(item, namespace, actor) for item in items]
         headers = self.store.put_many(cubes, actor)
-        stored = [MemCube(header, cube.payload) for header, cube in zip(headers, cubes)]
+        stored = [MemCube(header, cube.payload) for header, cube in zip(headers, cubes, strict=True)]
         self.retriever.add(stored)
         return stored
 

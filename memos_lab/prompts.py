@@ -6,8 +6,8 @@ where the memory lives, not in what the model is asked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from memos_lab.models.base import Message
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,7 @@ def collect(roots: list[Path], include_dirty: bool) -> tuple[list[dict], list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or folders of them")
-    parser.add_argument("--out", type=Path, required=True, help="output path without suffix (.md and .json are written)")
+    parser.add_argument("--out", type=Path, required=True, help="output path without suffix (.md, .json)")
     parser.add_argument("--include-dirty", action="store_true", help="also tabulate runs made from a dirty git tree")
     args = parser.parse_args()
     rows, skipped = collect(args.runs, args.include_dirty)
@@ -97,7 +96,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out.with_suffix(".json"), {"made_by": made, "rows": rows, "skipped": skipped})
     header = (f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
-              f"{made['date']}, commit {made['git']['commit']}.\n\nLatencies in ms; bytes = bytes stored by the memory.\n\n")
+              f"{made['date']}, commit {made['git']['commit']}.\n\n"
+              "Latencies in ms; bytes = bytes stored by the memory.\n\n")
     commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
                          f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
     args.out.with_suffix(".md").write_text(header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")

@@ -1,7 +1,7 @@
 """The MemOS facade: remember, search (access-checked), answer through a tier."""
 
 from memos_lab.cube import Kind, Provenance
-from memos_lab.memos import MemOS, MemoryItem
+from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.store import CubeStore
 from memos_lab.tiers.base import AnswerTier, Response
 from memos_lab.tiers.plaintext.retriever import Retriever

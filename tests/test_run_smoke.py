@@ -33,7 +33,8 @@ def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
     assert metrics["bytes_stored"]["plaintext"] > 0
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert len(records) == 3
-    assert {"question", "gold", "prediction", "retrieved_ids", "prompt_tokens", "search_ms", "answer_ms"} <= set(records[0])
+    expected = {"question", "gold", "prediction", "retrieved_ids", "prompt_tokens", "search_ms", "answer_ms"}
+    assert expected <= set(records[0])
     assert len(records[0]["retrieved_ids"]) == 10
     env = json.loads((run_dir / "environment.json").read_text())
     assert env["git"]["commit"] and env["packages"]["torch"]
@@ -57,8 +58,9 @@ def test_run_resumes_from_its_records(tmp_path):
 def test_results_table_is_built_from_run_directories(tmp_path):
     run_dir, _ = _run(tmp_path, "memory=none", "logger=none")
     out = tmp_path / "results" / "table"
-    result = subprocess.run([sys.executable, str(REPO / "scripts" / "results_table.py"), str(run_dir), "--out", str(out),
-                             "--include-dirty"], capture_output=True, text=True)
+    script = str(REPO / "scripts" / "results_table.py")
+    command = [sys.executable, script, str(run_dir), "--out", str(out), "--include-dirty"]
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     table = json.loads(out.with_suffix(".json").read_text())
     assert table["rows"][0]["system"] == "none" and table["rows"][0]["n"] == 3

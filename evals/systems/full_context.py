@@ -10,7 +10,7 @@ computed by plain prompting and must match.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from evals.locomo.loader import Conversation, Question, Turn
 from evals.systems.base import MemorySystem, SystemAnswer, turn_line
@@ -28,7 +28,9 @@ class FullContext(MemorySystem):
     def __init__(self, model: HFCausalLM, max_new_tokens: int = 32, reserve_tokens: int = 256,
                  check_questions: int = 3) -> None:
         if reserve_tokens >= model.context_window:
-            raise ValueError(f"memory.reserve_tokens={reserve_tokens} leaves no room in a {model.context_window}-token window")
+            raise ValueError(
+                f"memory.reserve_tokens={reserve_tokens} leaves no room in a {model.context_window}-token window"
+            )
         self.model = model
         self.max_new_tokens = max_new_tokens
         self.budget = model.context_window - reserve_tokens

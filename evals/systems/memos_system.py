@@ -3,13 +3,13 @@ conversation's namespace; answers come from retrieval plus the chosen tier."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from evals.locomo.loader import Conversation, Question, Turn
 from evals.systems.base import MemorySystem, SystemAnswer, turn_line
 from memos_lab.cube import Provenance
-from memos_lab.memos import MemOS, MemoryItem
+from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.store import CubeStore

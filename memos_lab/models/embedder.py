@@ -3,7 +3,7 @@ or any sentence-transformers id."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from memos_lab.models.base import ModelNotAvailableError
 from memos_lab.models.hf_local import resolve_device

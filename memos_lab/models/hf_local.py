@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from memos_lab.models.base import ChatModel, Generation, Message, ModelNotAvailableError
 

@@ -7,7 +7,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from typing import Sequence
+from collections.abc import Sequence
 
 from memos_lab.models.base import ChatModel, Generation, Message, ModelNotAvailableError
 

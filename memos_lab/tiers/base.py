@@ -9,8 +9,9 @@ when a namespace's memories change and `respond` for each question.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from memos_lab.cube import Kind, MemCube
 
@@ -28,7 +29,7 @@ class AnswerTier(ABC):
     kind: Kind
     use_retrieval: bool = True  # False: the facade skips the search (a closed-book tier)
 
-    def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
+    def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:  # noqa: B027 (optional hook)
         """Build this tier's payloads for a namespace from its plaintext cubes (default: nothing)."""
 
     @abstractmethod

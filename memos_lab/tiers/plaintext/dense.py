@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from memos_lab.models.embedder import Embedder
 
@@ -25,7 +25,7 @@ class DenseIndex:
         if not self.ids:
             return []
         scores, rows = self.index.search(self.embedder.encode([query]), min(k, len(self.ids)))
-        return [(self.ids[r], float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        return [(self.ids[r], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def __len__(self) -> int:
         return len(self.ids)

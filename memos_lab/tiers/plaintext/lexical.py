@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 class LexicalIndex:
@@ -31,7 +31,7 @@ class LexicalIndex:
         if not tokens[0]:
             return []
         rows, scores = bm25.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=1)
-        return [(self.ids[r], float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+        return [(self.ids[r], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
     def _index(self):
         import bm25s

@@ -7,8 +7,9 @@ read.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Collection, Literal, Sequence
+from typing import Literal
 
 from memos_lab.cube import MemCube
 from memos_lab.models.embedder import Embedder

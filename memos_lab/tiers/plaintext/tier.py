@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from memos_lab.cube import Kind, MemCube
 from memos_lab.models.base import ChatModel
