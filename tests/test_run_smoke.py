@@ -67,3 +67,22 @@ def test_results_table_is_built_from_run_directories(tmp_path):
     assert table["made_by"]["command"].startswith("python") and table["made_by"]["git"]["commit"]
     markdown = out.with_suffix(".md").read_text()
     assert "| none | 3 |" in markdown and "memory=none" in markdown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in (REPO / "experiments").glob("*.yaml")))
+def test_every_experiment_runs(tmp_path, experiment):
+    run_dir, _ = _run(tmp_path, f"+experiment={experiment}", "dataset.sample_ids=[30]", "dataset.max_questions=1",
+                      "memory=none", "logger=none")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["n"] == 1
+
+
+@pytest.mark.slow
+def test_kv_tier_run_logs_kv_bytes_and_ttft(tmp_path):
+    run_dir, _ = _run(tmp_path, "tier=kv", "tier.max_tokens=256", "dataset.sample_ids=[30]", "dataset.max_questions=2",
+                      "logger=none")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["bytes_stored"]["activation"] > 0 and metrics["latency_ms"]["ttft"]["p50"] > 0
+    records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
+    assert all(r["mode"] == "kv" and r["reused_tokens"] > 0 for r in records)
