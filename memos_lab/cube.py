@@ -248,6 +248,31 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def fresh_header(
+    kind: Kind,
+    *,
+    namespace: str,
+    owner: str,
+    provenance: Provenance | None = None,
+    cube_id: str | None = None,
+    now: float | None = None,
+    **fields: Any,
+) -> CubeHeader:
+    """The header of a new cube: an id (unless given) and every timestamp set to `now`."""
+    stamp = time.time() if now is None else now
+    return CubeHeader(
+        id=cube_id or new_cube_id(),
+        namespace=namespace,
+        owner=owner,
+        kind=kind,
+        provenance=provenance or Provenance(),
+        created_at=stamp,
+        updated_at=stamp,
+        last_access=stamp,
+        **fields,
+    )
+
+
 def plaintext_cube(
     text: str,
     *,
@@ -262,16 +287,13 @@ def plaintext_cube(
     """A fresh plaintext cube, header sizes and hash filled in from the text."""
     if not isinstance(text, str):
         raise TypeError(f"plaintext payload must be str, got {type(text).__name__}")
-    created = time.time() if now is None else now
-    header = CubeHeader(
-        id=cube_id or new_cube_id(),
+    header = fresh_header(
+        Kind.PLAINTEXT,
         namespace=namespace,
         owner=owner,
-        kind=Kind.PLAINTEXT,
         provenance=provenance,
-        created_at=created,
-        updated_at=created,
-        last_access=created,
+        cube_id=cube_id,
+        now=now,
         content_hash=text_hash(text),
         size_bytes=len(text.encode("utf-8")),
         size_tokens=size_tokens,

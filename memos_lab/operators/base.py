@@ -14,13 +14,12 @@ plaintext implementations: join texts, dedupe-and-merge texts.
 from __future__ import annotations
 
 import re
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from memos_lab.cube import CubeHeader, Kind, MemCube, Provenance, new_cube_id, text_hash
+from memos_lab.cube import Kind, MemCube, Provenance, fresh_header, text_hash
 
 
 @dataclass(frozen=True)
@@ -131,17 +130,10 @@ def derived_cube(cubes: Sequence[MemCube], kind: Kind, payload: Any, operator: s
     scopes = {(c.header.namespace, c.header.owner) for c in cubes}
     if len(scopes) != 1:
         raise ValueError(f"{operator}: cubes span several namespaces/owners {sorted(scopes)}; refusing to mix them")
-    (namespace, owner), now = scopes.pop(), time.time()
-    fields = dict(created_at=now, updated_at=now, last_access=now, priority=max(c.header.priority for c in cubes))
-    fields.update(header)
-    made = CubeHeader(
-        id=new_cube_id(),
-        namespace=namespace,
-        owner=owner,
-        kind=kind,
-        provenance=derived_provenance(cubes, operator),
-        **fields,
-    )
+    (namespace, owner) = scopes.pop()
+    fields = {"priority": max(c.header.priority for c in cubes), **header}
+    provenance = derived_provenance(cubes, operator)
+    made = fresh_header(kind, namespace=namespace, owner=owner, provenance=provenance, **fields)
     return MemCube(made, payload)
 
 

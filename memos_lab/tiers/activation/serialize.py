@@ -9,11 +9,10 @@ hand and names what differs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from memos_lab.cube import CubeHeader, Kind, MemCube, Provenance, new_cube_id
+from memos_lab.cube import Kind, MemCube, Provenance, fresh_header
 from memos_lab.tiers.activation.kv import KVCache, KVCacheError, require_same_model
 
 
@@ -52,15 +51,12 @@ def kv_cube(
     cube_id: str | None = None,
 ) -> MemCube:
     """An activation cube holding `kv` (the store fills in hash and byte size)."""
-    now = time.time()
-    header = CubeHeader(
-        id=cube_id or new_cube_id(),
+    header = fresh_header(
+        Kind.ACTIVATION,
         namespace=namespace,
         owner=owner,
-        kind=Kind.ACTIVATION,
-        provenance=provenance or Provenance(),
-        created_at=now,
-        last_access=now,
+        provenance=provenance,
+        cube_id=cube_id,
         size_bytes=kv.nbytes,
         size_tokens=kv.num_tokens,
         meta=kv_meta(kv, template),

@@ -9,11 +9,10 @@ trained against.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from memos_lab.cube import CubeHeader, Kind, MemCube, Provenance, new_cube_id
+from memos_lab.cube import Kind, MemCube, Provenance, fresh_header
 from memos_lab.tiers.parameter.serving import AdapterServer
 
 FINGERPRINT_KEY = "model_fingerprint"
@@ -38,15 +37,11 @@ def adapter_to_cube(
 
     server.adapter_parameters(name)  # refuses an unknown name
     state = get_peft_model_state_dict(server.peft_model, adapter_name=name)
-    now = time.time()
-    header = CubeHeader(
-        id=new_cube_id(),
+    header = fresh_header(
+        Kind.PARAMETER,
         namespace=namespace,
         owner=owner,
-        kind=Kind.PARAMETER,
         provenance=provenance,
-        created_at=now,
-        last_access=now,
         meta={
             **dict(meta or {}),
             FINGERPRINT_KEY: server.model.fingerprint(),
