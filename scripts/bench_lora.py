@@ -8,7 +8,9 @@ on paraphrases never trained on; perplexity on a held-out paragraph unrelated
 to the facts, without and with the adapter; training seconds and adapter
 bytes; switch latency between two resident adapters; first-token latency with
 and without an adapter; each user's accuracy after merging two users'
-adapters. With --locomo, the same on QA from one LoCoMo conversation.
+adapters. With --locomo-questions N, one LoCoMo conversation's questions:
+half trained as QA pairs, half held out (only their evidence turns trained),
+base vs adapter on each half, with the adapter's perplexity and cost.
 Accuracy: the normalised gold answer appears in the normalised prediction
 (LoCoMo normalisation); mean LoCoMo token F1 is reported beside it.
 """
@@ -135,7 +137,7 @@ def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
             u: _accuracy(_answer_tier(tier, "merged", [f.question for f in own]), [f.answer for f in own])
             for u, own in users.items()
         }
-        merged[combination]["adapter_bytes"] = tier._bytes["merged"]
+        merged[combination]["adapter_bytes"] = tier.adapter_bytes["merged"]
         tier.detach("merged")
     best = max(merged, key=lambda c: merged[c]["user_a"] + merged[c]["user_b"])
     return {
@@ -147,42 +149,60 @@ def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
 
 
 def bench_locomo(tier: ParameterTier, args) -> dict:
-    """QA of one LoCoMo conversation: each question's evidence turns become a cube trained with that question."""
+    """QA of one LoCoMo conversation (categories 1/2/4 with evidence), each question's evidence turns a cube.
+
+    Questions alternate between two splits. *Trained*: the cube carries the question and its gold answer
+    (`meta["qa"]`), so the adapter learns that exact pair. *Held out*: the cube carries only the evidence
+    turns, trained through cloze QA over their text, and the question is never seen: closed-book recall of
+    a memory rather than of a question, the case a deployed tier faces.
+    """
     from evals.locomo.loader import load_locomo
-    from evals.locomo.scoring import score_answer
 
     conversation = load_locomo()[args.locomo_sample]
     chosen = [q for q in conversation.questions if q.category in LOCOMO_CATEGORIES and q.evidence]
     chosen = chosen[: args.locomo_questions]
-    cubes = [_evidence_cube(conversation, q) for q in chosen]
-    questions = [q.question for q in chosen]
-    base = _answer_base(tier, questions)
+    splits = {"trained": chosen[0::2], "held_out": chosen[1::2]}
+    cubes = [_evidence_cube(conversation, q, with_qa=True) for q in splits["trained"]]
+    cubes += [_evidence_cube(conversation, q, with_qa=False) for q in splits["held_out"]]
+    base = {name: _answer_base(tier, [q.question for q in qs]) for name, qs in splits.items()}
     tier.prepare("locomo", "bench", cubes)
-    lora = _answer_tier(tier, "locomo", questions)
-    tier.detach("locomo")
-
-    def score(outputs: list[dict]) -> float:
-        return statistics.mean(
-            score_answer(o["text"], q.answer, q.category) for o, q in zip(outputs, chosen, strict=True)
-        )
-
-    return {
+    lora = {name: _answer_tier(tier, "locomo", [q.question for q in qs]) for name, qs in splits.items()}
+    result = {
         "sample_id": conversation.sample_id,
         "categories": list(LOCOMO_CATEGORIES),
-        "n_questions": len(chosen),
-        "f1_base": score(base),
-        "f1_lora": score(lora),
-        "acc_base": _accuracy(base, [q.answer for q in chosen]),
-        "acc_lora": _accuracy(lora, [q.answer for q in chosen]),
+        "n_questions": {name: len(qs) for name, qs in splits.items()},
+        "ppl_base": perplexity(tier, None),
+        "ppl_lora": perplexity(tier, adapter_name("locomo")),
         "train_s": tier.train_s["locomo"],
-        "note": "trained phrasing only: LoCoMo has no paraphrased questions",
+        "adapter_bytes": tier.adapter_bytes["locomo"],
+        "loss_first_last": [tier.losses["locomo"][0], tier.losses["locomo"][-1]],
     }
+    for name, qs in splits.items():
+        result[name] = _locomo_scores(qs, base[name], lora[name])
+    tier.detach("locomo")
+    return result
 
 
-def _evidence_cube(conversation, question):
+def _locomo_scores(questions: list, base: list[dict], lora: list[dict]) -> dict:
+    from evals.locomo.scoring import score_answer
+
+    def f1(outputs: list[dict]) -> float:
+        return statistics.mean(
+            score_answer(o["text"], q.answer, q.category) for o, q in zip(outputs, questions, strict=True)
+        )
+
+    gold = [q.answer for q in questions]
+    samples = [{"question": q.question, "gold": q.answer, "base": b["text"], "lora": lo["text"]}
+               for q, b, lo in list(zip(questions, base, lora, strict=True))[:8]]  # fmt: skip
+    return {"f1_base": f1(base), "f1_lora": f1(lora), "acc_base": _accuracy(base, gold),
+            "acc_lora": _accuracy(lora, gold), "samples": samples}  # fmt: skip
+
+
+def _evidence_cube(conversation, question, with_qa: bool):
     turns = [conversation.turn(d) for d in question.evidence if d in {t.dia_id for t in conversation.turns}]
     text = "\n".join(f"[{t.date_time}] {t.speaker}: {t.text}" for t in turns) or question.question
-    return plaintext_cube(text, namespace="locomo", owner="bench", meta={"qa": [[question.question, question.answer]]})
+    meta = {"qa": [[question.question, question.answer]]} if with_qa else {}
+    return plaintext_cube(text, namespace="locomo", owner="bench", meta=meta)
 
 
 def perplexity(tier: ParameterTier, adapter: str | None) -> float:

@@ -55,7 +55,7 @@ class ParameterTier(AnswerTier):
         self.cube_ids: dict[str, str] = {}  # namespace -> its parameter cube
         self.train_s: dict[str, float] = {}
         self.losses: dict[str, list[float]] = {}
-        self._bytes: dict[str, int] = {}
+        self.adapter_bytes: dict[str, int] = {}
 
     def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
         """Distil the namespace's plaintext cubes into an adapter, store it, keep it resident."""
@@ -99,15 +99,15 @@ class ParameterTier(AnswerTier):
         with self.server.using(name):
             gen = self.model.generate_ids(split.ids, max_new_tokens=self.max_new_tokens, cache=cache)
         extras = {"adapter_cube": self.cube_ids[namespace], "base_prefix_tokens": split.prefix_len,
-                  "train_s": self.train_s.get(namespace), "adapter_bytes": self._bytes[namespace]}  # fmt: skip
+                  "train_s": self.train_s.get(namespace), "adapter_bytes": self.adapter_bytes[namespace]}  # fmt: skip
         return Response(gen.text, gen.prompt_tokens, gen.ttft_s, gen.total_s, extras)
 
     def bytes_stored(self) -> int:
-        return sum(self._bytes.values())
+        return sum(self.adapter_bytes.values())
 
     def _remember(self, namespace: str, cube_id: str, size: int) -> None:
         self.cube_ids[namespace] = cube_id
-        self._bytes[namespace] = size
+        self.adapter_bytes[namespace] = size
 
     def _resident(self, namespace: str, actor: str) -> str:
         name = adapter_name(namespace)
