@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,19 @@ def evaluate(system: MemorySystem, conversations: Sequence[Conversation], run_di
             if not pending:
                 continue
             progress.set_postfix_str(f"ingest {conversation.sample_id}")
-            system.ingest(conversation)
+            built = {"conversation": conversation.sample_id, "ingest_s": _timed_ingest(system, conversation)}
             progress.set_postfix_str(f"conv {conversation.sample_id}")
             for question in pending:
-                records.append(score_record(question, system.answer(question)))
+                records.append(score_record(question, system.answer(question)) | built)
                 progress.update()
     return list(records)
+
+
+def _timed_ingest(system: MemorySystem, conversation: Conversation) -> float:
+    """Seconds to build the memory of a conversation: indexing, KV prefill or adapter training, by system."""
+    start = time.perf_counter()
+    system.ingest(conversation)
+    return time.perf_counter() - start
 
 
 def first_line(text: str) -> str:

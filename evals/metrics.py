@@ -28,6 +28,18 @@ def summarise(
         **accuracy(records),
         "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS},
         "prompt_tokens_mean": float(np.mean(tokens)) if tokens else None,
+        "ingest_s": ingest_seconds(records),
         "bytes_stored": dict(bytes_stored),
         "bytes_stored_total": int(sum(bytes_stored.values())),
     }
+
+
+def ingest_seconds(records: Sequence[Mapping[str, Any]]) -> dict[str, float] | None:
+    """Memory build time summed over conversations (a resumed conversation counts its first recorded build)."""
+    per_conversation: dict[str, float] = {}
+    for record in records:
+        if "ingest_s" in record:
+            per_conversation.setdefault(record["conversation"], record["ingest_s"])
+    if not per_conversation:
+        return None
+    return {"total": sum(per_conversation.values()), "conversations": len(per_conversation)}

@@ -23,6 +23,8 @@ def summary_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name, stats in metrics["latency_ms"].items():
         rows.append((f"{name} ms p50 / p95", f"{_fmt(stats['p50'])} / {_fmt(stats['p95'])}"))
     rows.append(("prompt tokens (mean)", _fmt(metrics["prompt_tokens_mean"])))
+    if metrics.get("ingest_s"):
+        rows.append(("memory build s (all conversations)", _fmt(metrics["ingest_s"]["total"])))
     rows += [(f"bytes stored: {tier}", f"{size:,}") for tier, size in metrics["bytes_stored"].items()]
     return rows
 

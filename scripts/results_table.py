@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evals.run_dir import environment, write_json  # noqa: E402
 
 COLUMNS = ("system", "n", "f1", "f1_1", "f1_2", "f1_3", "f1_4", "bleu1", "recall@5", "recall@10",
-           "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens", "bytes")
+           "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens", "bytes", "ingest_s")
 
 
 def load_run(run_dir: Path) -> dict[str, Any]:
@@ -53,7 +53,8 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "bleu1": m["bleu1"], "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
         "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
         "answer_p95": latency["answer"]["p95"], "ttft_p50": latency["ttft"]["p50"],
-        "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"], "run": run["dir"],
+        "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"],
+        "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": run["dir"],
         "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
     }
 
@@ -97,7 +98,8 @@ def main() -> None:
     write_json(args.out.with_suffix(".json"), {"made_by": made, "rows": rows, "skipped": skipped})
     header = (f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
               f"{made['date']}, commit {made['git']['commit']}.\n\n"
-              "Latencies in ms; bytes = bytes stored by the memory.\n\n")
+              "Latencies in ms; bytes = bytes stored by the memory; ingest_s = seconds to build the memory "
+              "of all conversations (indexing, KV prefill or adapter training).\n\n")
     commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
                          f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
     args.out.with_suffix(".md").write_text(header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")

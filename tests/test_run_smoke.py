@@ -31,6 +31,7 @@ def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
     assert set(metrics["latency_ms"]) == {"search", "answer", "ttft"}
     assert metrics["latency_ms"]["answer"]["p95"] >= metrics["latency_ms"]["answer"]["p50"] > 0
     assert metrics["bytes_stored"]["plaintext"] > 0
+    assert metrics["ingest_s"]["conversations"] == 1 and metrics["ingest_s"]["total"] > 0
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert len(records) == 3
     expected = {"question", "gold", "prediction", "retrieved_ids", "prompt_tokens", "search_ms", "answer_ms"}
@@ -86,3 +87,14 @@ def test_kv_tier_run_logs_kv_bytes_and_ttft(tmp_path):
     assert metrics["bytes_stored"]["activation"] > 0 and metrics["latency_ms"]["ttft"]["p50"] > 0
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert all(r["mode"] == "kv" and r["reused_tokens"] > 0 for r in records)
+
+
+@pytest.mark.slow
+def test_lora_tier_run_distils_the_conversation_and_logs_adapter_cost(tmp_path):
+    run_dir, _ = _run(tmp_path, "tier=lora", "tier.distil.steps=2", "tier.distil.warmup_steps=1",
+                      "dataset.sample_ids=[30]", "dataset.max_questions=2", "logger=none")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["bytes_stored"]["parameter"] > 0
+    records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
+    assert all(r["adapter_bytes"] == metrics["bytes_stored"]["parameter"] for r in records)
+    assert 0 < records[0]["train_s"] < metrics["ingest_s"]["total"]
