@@ -106,3 +106,14 @@ def test_every_logger_node_instantiates(logger):
     from hydra.utils import instantiate
 
     assert instantiate(_compose([f"logger={logger}"]).logger) is not None
+
+
+def test_lora_tier_question_writer_is_a_model_config():
+    from hydra.utils import instantiate
+
+    from memos_lab.models.hf_local import HFCausalLM
+
+    cfg = _compose(["tier=lora", "tier.question_writer=${model}"])
+    assert cfg.tier.question_writer == cfg.model
+    tier = instantiate(cfg.tier)  # a partial: the facade adds model= and store=
+    assert isinstance(tier.keywords["question_writer"], HFCausalLM)
