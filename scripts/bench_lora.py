@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -31,8 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evals.harness import first_line  # noqa: E402
 from evals.locomo.scoring import f1_score, normalize_answer  # noqa: E402
 from evals.synthetic_facts import Fact, generate_facts  # noqa: E402
+from evals.systems.base import turn_line  # noqa: E402
 from memos_lab.cube import plaintext_cube  # noqa: E402
 from memos_lab.models.hf_local import HFCausalLM  # noqa: E402
 from memos_lab.prompts import MemoryPrompt  # noqa: E402
@@ -59,6 +62,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)  # on a shared CPU, 1 thread beats oversubscribed OpenMP spinning
     model = HFCausalLM()
+    environment = _environment(model, args)  # at the start: the commit and tree that ran, not a later one
     facts = generate_facts(args.facts, seed=args.seed) if args.facts else []
     config = DistilConfig(rank=args.rank, alpha=2.0 * args.rank, steps=args.steps, lr=args.lr, seed=args.seed,
                           train_statements=args.statements, warmup_steps=min(10, args.steps // 4))  # fmt: skip
@@ -71,7 +75,7 @@ def main() -> None:
             result.update(bench_users(tier, facts, args))
         if args.locomo_questions:
             result["locomo"] = bench_locomo(tier, args)
-    result["environment"] = _environment(model, args)
+    result["environment"] = environment | {"load_average_at_end": os.getloadavg()}
     out = Path(args.out)
     if args.update and out.exists():  # add this run's parts to an earlier run's file; both environments kept
         earlier = json.loads(out.read_text())
@@ -184,23 +188,23 @@ def bench_locomo(tier: ParameterTier, args) -> dict:
 
 
 def _locomo_scores(questions: list, base: list[dict], lora: list[dict]) -> dict:
+    """F1 by the LoCoMo rules on the first line of each output, as the run harness scores it."""
     from evals.locomo.scoring import score_answer
 
     def f1(outputs: list[dict]) -> float:
-        return statistics.mean(
-            score_answer(o["text"], q.answer, q.category) for o, q in zip(outputs, questions, strict=True)
-        )
+        pairs = zip(outputs, questions, strict=True)
+        return statistics.mean(score_answer(first_line(o["text"]), q.answer, q.category) for o, q in pairs)
 
     gold = [q.answer for q in questions]
-    samples = [{"question": q.question, "gold": q.answer, "base": b["text"], "lora": lo["text"]}
-               for q, b, lo in list(zip(questions, base, lora, strict=True))[:8]]  # fmt: skip
+    outputs = [{"qid": q.qid, "category": q.category, "question": q.question, "gold": q.answer, "base": b["text"],
+                "lora": lo["text"]} for q, b, lo in zip(questions, base, lora, strict=True)]  # fmt: skip
     return {"f1_base": f1(base), "f1_lora": f1(lora), "acc_base": _accuracy(base, gold),
-            "acc_lora": _accuracy(lora, gold), "samples": samples}  # fmt: skip
+            "acc_lora": _accuracy(lora, gold), "outputs": outputs}  # fmt: skip
 
 
 def _evidence_cube(conversation, question, with_qa: bool):
     turns = [conversation.turn(d) for d in question.evidence if d in {t.dia_id for t in conversation.turns}]
-    text = "\n".join(f"[{t.date_time}] {t.speaker}: {t.text}" for t in turns) or question.question
+    text = "\n".join(turn_line(t) for t in turns) or question.question
     meta = {"qa": [[question.question, question.answer]]} if with_qa else {}
     return plaintext_cube(text, namespace="locomo", owner="bench", meta=meta)
 
@@ -278,9 +282,8 @@ def _environment(model: HFCausalLM, args) -> dict:
         "git_commit": commit,
         "git_dirty_parameter_tier": dirty,
         "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
-        "cpu_count": __import__("os").cpu_count(),
+        "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
-        "load_average_at_end": __import__("os").getloadavg(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
