@@ -3,7 +3,8 @@
     python scripts/results_table.py runs/locomo_main --out results/locomo_main
 
 Only complete runs from a clean git tree are tabulated; cancelled, running and
-dirty-tree runs are listed apart (or included with --include-dirty).
+dirty-tree runs are listed apart (or included with --include-dirty, and
+--include-partial: scored on the questions answered so far, marked partial).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evals.locomo.scoring import aggregate  # noqa: E402
+from evals.metrics import summarise  # noqa: E402
+from evals.records import RecordsFile  # noqa: E402
 from evals.run_dir import environment, write_json  # noqa: E402
 
 COLUMNS = ("system", "n", "f1", "f1_1", "f1_2", "f1_3", "f1_4", "bleu1", "recall@5", "recall@10",
@@ -35,6 +39,16 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     }
 
 
+def score_partial(run: dict[str, Any]) -> dict[str, Any]:
+    """Metrics of an unfinished run from the records it has; bytes stored are unknown until it ends."""
+    records = list(RecordsFile(Path(run["dir"]) / "records.jsonl"))
+    if not records:
+        raise ValueError(f"{run['dir']}: no records yet")
+    metrics = summarise(records, aggregate, {})
+    metrics["bytes_stored_total"] = None
+    return {**run, "metrics": metrics, "partial": True}
+
+
 def system_label(config: dict[str, Any]) -> str:
     target = config["memory"]["_target_"].rsplit(".", 1)[-1]
     if target == "MemOSSystem":
@@ -48,7 +62,8 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
     by_cat = m["f1_by_category"]
     latency = m["latency_ms"]
     return {
-        "system": system_label(run["config"]), "n": m["n"], "f1": m["f1"],
+        "system": system_label(run["config"]) + (" [partial]" if run.get("partial") else ""),
+        "n": m["n"], "f1": m["f1"],
         **{f"f1_{c}": by_cat.get(str(c)) for c in (1, 2, 3, 4)},
         "bleu1": m["bleu1"], "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
         "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
@@ -71,13 +86,17 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def collect(roots: list[Path], include_dirty: bool) -> tuple[list[dict], list[str]]:
+def collect(roots: list[Path], include_dirty: bool, include_partial: bool = False) -> tuple[list[dict], list[str]]:
     rows, skipped = [], []
     for status_file in sorted(p for root in roots for p in root.rglob("status.json")):
         run = load_run(status_file.parent)
-        if run["status"] != "complete" or run["metrics"] is None:
+        unfinished = run["status"] != "complete" or run["metrics"] is None
+        if unfinished and include_partial and (Path(run["dir"]) / "records.jsonl").exists():
+            run = score_partial(run)
+        elif unfinished:
             skipped.append(f"{run['dir']}: {run['status']}")
-        elif run["env"]["git"]["dirty"] and not include_dirty:
+            continue
+        if run["env"]["git"]["dirty"] and not include_dirty:
             skipped.append(f"{run['dir']}: dirty git tree")
         else:
             rows.append(row(run))
@@ -89,8 +108,10 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or folders of them")
     parser.add_argument("--out", type=Path, required=True, help="output path without suffix (.md, .json)")
     parser.add_argument("--include-dirty", action="store_true", help="also tabulate runs made from a dirty git tree")
+    parser.add_argument("--include-partial", action="store_true",
+                        help="also tabulate running or cancelled runs on the questions answered so far")
     args = parser.parse_args()
-    rows, skipped = collect(args.runs, args.include_dirty)
+    rows, skipped = collect(args.runs, args.include_dirty, args.include_partial)
     if not rows:
         sys.exit(f"no complete runs under {[str(r) for r in args.runs]} ({len(skipped)} skipped: {skipped[:5]})")
     made = environment(Path(__file__).resolve().parents[1], " ".join(["python", *sys.argv]))
