@@ -203,7 +203,8 @@ def _locomo_scores(questions: list, base: list[dict], lora: list[dict]) -> dict:
 
 
 def _evidence_cube(conversation, question, with_qa: bool):
-    turns = [conversation.turn(d) for d in question.evidence if d in {t.dia_id for t in conversation.turns}]
+    known = {t.dia_id for t in conversation.turns}  # some evidence ids name no turn; they are skipped
+    turns = [conversation.turn(d) for d in question.evidence if d in known]
     text = "\n".join(turn_line(t) for t in turns) or question.question
     meta = {"qa": [[question.question, question.answer]]} if with_qa else {}
     return plaintext_cube(text, namespace="locomo", owner="bench", meta=meta)
