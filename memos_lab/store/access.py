@@ -5,7 +5,9 @@ grant `read` to others). The owner of a cube and the owner of its namespace
 hold every right and alone may grant `write` or `share`. The first actor to
 put a cube in a namespace owns the namespace. `ADMIN` is the store's
 administrator (the command line, maintenance): it passes every check, and
-other names starting with "@" are refused.
+other names starting with "@" are refused. A refusal names the actor, the
+right and the cube or namespace asked for, never another cube's owner or
+namespace.
 """
 
 from __future__ import annotations
@@ -97,17 +99,15 @@ class AccessControl:
     def require(self, actor: str, header: CubeHeader, right: Right) -> None:
         if right not in self.cube_rights(actor, header):
             raise AccessDeniedError(
-                f"actor {actor!r} may not {right.value} cube {header.id} (namespace {header.namespace!r},"
-                f" owner {header.owner!r})",
+                f"actor {actor!r} may not {right.value} cube {header.id}",  # never who owns it, nor where it is
                 cube_id=header.id,
                 namespace=header.namespace,
             )
 
     def require_namespace(self, actor: str, namespace: str, right: Right) -> None:
         if right not in self.namespace_rights(actor, namespace):
-            owner = self.namespace_owner(namespace)
             raise AccessDeniedError(
-                f"actor {actor!r} may not {right.value} namespace {namespace!r} (owner {owner!r})", namespace=namespace
+                f"actor {actor!r} may not {right.value} namespace {namespace!r}", namespace=namespace
             )
 
     def require_put(self, actor: str, header: CubeHeader) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from memos_lab.store.errors import CorruptPayloadError
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256(data: bytes) -> str:
@@ -55,17 +58,28 @@ class BlobStore:
         return None
 
     def digests(self) -> set[str]:
-        return {p.name for p in self.root.glob("??/*") if not p.name.endswith(".tmp")}
+        """The digests of the blob files present (files not named like a blob are not counted)."""
+        return {p.name for p in self.root.glob("??/*") if _is_blob(p)}
+
+    def stray_files(self) -> list[Path]:
+        """Anything in the blob folder that is neither a blob nor a temp file (never deleted by gc)."""
+        return sorted(
+            p for p in self.root.rglob("*") if not p.is_dir() and not _is_blob(p) and not p.name.endswith(".tmp")
+        )
 
     def temp_files(self) -> list[Path]:
         """Leftovers of writes that crashed before their rename."""
-        return list(self.root.glob("??/*.tmp"))
+        return [p for p in self.root.glob("??/*.tmp") if p.is_file()]
 
     def size(self, digest: str) -> int:
         return self.path(digest).stat().st_size
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
+
+
+def _is_blob(path: Path) -> bool:
+    return path.is_file() and _HEX64.fullmatch(path.name) is not None and path.parent.name == path.name[:2]
 
 
 def write_atomically(path: Path, data: bytes, sync: bool = True) -> None:

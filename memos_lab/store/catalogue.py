@@ -1,10 +1,15 @@
 """The SQLite catalogue of cube versions (WAL mode, BEGIN IMMEDIATE transactions).
 
 One row per (cube id, version); the current version is flagged. The header is
-kept as JSON beside the columns that queries filter on. Live fields that are
-not part of a version (access statistics) live in their own table and are laid
-over the header on read. Every SQLite error leaves as a CatalogueError that
-names the file.
+kept as JSON beside the columns that queries filter on; every read checks that
+the two agree (id, version, namespace, owner, kind, state, content hash), so a
+row edited behind the store's back is refused, never served. Live fields that
+are not part of a version (access statistics) live in their own table and are
+laid over the header on read. Every SQLite error leaves as a CatalogueError
+that names the file.
+
+Opening is safe when many processes open a fresh store at once (see open.py);
+`synchronous` is FULL unless the caller asks for NORMAL (see README.md).
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from memos_lab.cube import CubeHeader
-from memos_lab.store.errors import CatalogueError
+from memos_lab.store.errors import CatalogueError, DamagedRowError
+from memos_lab.store.open import connect
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cubes (
@@ -46,40 +52,59 @@ CREATE TABLE IF NOT EXISTS stats (
 """
 
 LIVE_FIELDS = ("last_access", "access_count", "policy")
-_SELECT = "SELECT c.header, s.last_access, s.access_count FROM cubes c LEFT JOIN stats s ON s.id = c.id"
+# The columns a stored header must agree with, in _SELECT order.
+CHECKED = ("id", "version", "namespace", "owner", "kind", "state", "content_hash")
+_SELECT = (
+    "SELECT c.id, c.version, c.namespace, c.owner, c.kind, c.state, c.content_hash, c.header,"
+    " s.last_access, s.access_count FROM cubes c LEFT JOIN stats s ON s.id = c.id"
+)
+SYNCHRONOUS = ("FULL", "NORMAL")
+Upgrade = Callable[[sqlite3.Connection], None]
 
 
 class Catalogue:
-    def __init__(self, path: Path, schemas: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schemas: Sequence[str] = (),
+        *,
+        upgrades: Sequence[Upgrade] = (),
+        synchronous: str = "FULL",
+    ) -> None:
+        """`upgrades` bring a version-2 catalogue to this version (run once, inside the open transaction)."""
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, got {synchronous!r}")
         self.path = path
         self._lock = threading.RLock()
         with self.guard("open"):
-            self.conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self._create(schemas)
+            self.conn = connect(path, synchronous)
+            try:
+                self._create(schemas, upgrades)
+            except BaseException:
+                self.conn.close()
+                raise
 
-    def _create(self, schemas: Sequence[str]) -> None:
-        found = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        if found not in (0, SCHEMA_VERSION) or (found == 0 and tables):
-            raise CatalogueError(
-                f"cube catalogue {self.path} has schema version {found}; this store reads version {SCHEMA_VERSION}"
-            )
-        if found == 0:
-            with self.transaction():
-                for script in (SCHEMA, *schemas):
-                    for statement in filter(str.strip, script.split(";")):
-                        self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'cubes_current'").fetchone():
-            self._drop_scan_index()
-
-    def _drop_scan_index(self) -> None:
-        """Early v2 stores had an index on is_current first, which the planner chose over the id key."""
+    def _create(self, schemas: Sequence[str], upgrades: Sequence[Upgrade]) -> None:
+        """Read and create the schema in one write transaction: concurrent first opens see all of it or none."""
         with self.transaction():
-            self.conn.execute("DROP INDEX IF EXISTS cubes_current")
-            self.conn.execute("CREATE INDEX IF NOT EXISTS cubes_live ON cubes (namespace, kind) WHERE is_current = 1")
+            found = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            upgradable = found == 2 and upgrades
+            if (found not in (0, SCHEMA_VERSION) and not upgradable) or (found == 0 and tables):
+                raise CatalogueError(
+                    f"cube catalogue {self.path} has schema version {found}; this store reads version {SCHEMA_VERSION}"
+                )
+            if found == 0:
+                for script in (SCHEMA, *schemas):
+                    for statement in statements(script):
+                        self.conn.execute(statement)
+            elif found == 2:
+                self.conn.execute("DROP INDEX IF EXISTS cubes_current")  # early v2: chosen over the id key
+                for statement in statements(SCHEMA):
+                    self.conn.execute(statement)
+                for upgrade in upgrades:
+                    upgrade(self.conn)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def guard(self, what: str) -> Iterator[None]:
@@ -91,15 +116,26 @@ class Catalogue:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE: writers queue on the lock instead of racing; all or nothing."""
+        """BEGIN IMMEDIATE: writers queue on the lock instead of racing; all or nothing.
+
+        A failed COMMIT (a constraint checked at commit, a full disk) rolls
+        back too, so the connection never stays inside a transaction.
+        """
         with self._lock, self.guard("write"):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error is the one to report
 
     def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         with self._lock, self.guard("query"):
@@ -137,26 +173,62 @@ class Catalogue:
         )
 
     def header(self, cube_id: str, version: int | None = None) -> CubeHeader | None:
+        """One version (the current one when None); DamagedRowError if its row fails its checks."""
         if version is None:
             found = self.headers("c.id = ? AND c.is_current = 1", (cube_id,))
+            if len(found) > 1:
+                raise DamagedRowError(
+                    f"cube catalogue {self.path}: cube {cube_id} has {len(found)} current versions",
+                    cube_id=cube_id,
+                )
         else:
             found = self.headers("c.id = ? AND c.version = ?", (cube_id, version))
         return found[0] if found else None
 
     def headers(
-        self, where: str, args: Sequence[Any] | dict[str, Any] = (), order: str = "c.rowid"
+        self,
+        where: str,
+        args: Sequence[Any] | dict[str, Any] = (),
+        order: str = "c.rowid",
+        *,
+        damaged: list[DamagedRowError] | None = None,
     ) -> list[CubeHeader]:
-        rows = self.execute(f"{_SELECT} WHERE {where} ORDER BY {order}", args)
-        return [self._header(row) for row in rows]
+        """The rows matching `where`. A damaged row raises, or, when `damaged` is a list, is skipped into it."""
+        found = []
+        for row in self.execute(f"{_SELECT} WHERE {where} ORDER BY {order}", args):
+            try:
+                found.append(self.parse(row))
+            except DamagedRowError as exc:
+                if damaged is None:
+                    raise
+                damaged.append(exc)
+        return found
 
-    def _header(self, row: tuple) -> CubeHeader:
-        data = json.loads(row[0])
-        if row[1] is not None:
-            data["last_access"], data["access_count"] = row[1], row[2]
+    def parse(self, row: Sequence[Any]) -> CubeHeader:
+        """A header from a _SELECT row, refused unless its JSON validates and agrees with its columns."""
+        cube_id, version = row[0], row[1]
+        where = f"cube catalogue {self.path}: cube {cube_id!r} version {version}"
         try:
-            return CubeHeader.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise CatalogueError(f"cube catalogue {self.path}: a stored header does not validate: {exc}") from exc
+            data = json.loads(row[7])
+            if not isinstance(data, dict):
+                raise TypeError(f"the stored header is a JSON {type(data).__name__}, not an object")
+            if row[8] is not None:
+                data["last_access"], data["access_count"] = row[8], row[9]
+            header = CubeHeader.from_dict(data)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise DamagedRowError(f"{where}: the stored header is unreadable: {exc}", cube_id, version) from exc
+        stored = _checked_values(header)
+        differing = [
+            name for name, column, value in zip(CHECKED, row[: len(CHECKED)], stored, strict=True) if column != value
+        ]
+        if differing:
+            detail = ", ".join(f"{n} {row[CHECKED.index(n)]!r} vs {stored[CHECKED.index(n)]!r}" for n in differing)
+            raise DamagedRowError(f"{where}: header and columns disagree ({detail})", cube_id, version)
+        return header
+
+    def rows(self) -> list[tuple]:
+        """Every cube row as _SELECT returns it, plus is_current last (for verify)."""
+        return self.execute(_SELECT.replace(" FROM", ", c.is_current FROM", 1) + " ORDER BY c.id, c.version")
 
     def touch(self, cube_id: str, now: float) -> None:
         self.execute(
@@ -185,8 +257,24 @@ class Catalogue:
             self.conn.close()
 
 
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script (triggers keep the ';' inside their BEGIN ... END)."""
+    found, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    return found
+
+
 def _key_columns(header: CubeHeader) -> tuple:
     return (header.id, header.version, header.namespace, header.owner, header.kind.value, header.state.value)
+
+
+def _checked_values(header: CubeHeader) -> tuple:
+    return (*_key_columns(header), header.content_hash)
 
 
 def _stored_json(header: CubeHeader) -> str:

@@ -38,3 +38,15 @@ class AccessDeniedError(StoreError, PermissionError):
 
 class BundleError(StoreError, ValueError):
     """An export bundle is malformed, fails its hashes, or was made for another model."""
+
+
+class DamagedRowError(CatalogueError):
+    """A catalogue row fails its checks: unreadable header JSON, or JSON and columns that disagree."""
+
+    def __init__(self, message: str, cube_id: str | None = None, version: int | None = None) -> None:
+        super().__init__(message)
+        self.cube_id, self.version = cube_id, version
+
+
+class DamagedCubeWarning(UserWarning):
+    """`list` skipped cubes whose catalogue rows are damaged (run `memos-lab cube verify`)."""

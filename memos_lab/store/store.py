@@ -1,15 +1,19 @@
 """The cube store: headers in the SQLite catalogue, payloads as blobs.
 
 Every call names an actor; every write runs in one BEGIN IMMEDIATE
-transaction together with its audit record; every refusal is audited. The
-store knows how payloads become bytes (codecs) but nothing of what they mean.
-Maintenance (verify, gc) and bundles live in their own modules.
+transaction together with its audit record; every refusal is audited, and so
+is every read, list and export unless the store is opened with
+audit_reads=False (for benchmarks). The store knows how payloads become bytes
+(codecs) but nothing of what they mean. Maintenance (verify, gc), imports
+(adopt) and bundles live in their own modules; README.md states the
+guarantees.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +21,7 @@ from typing import Any
 
 from memos_lab.cube import AccessPolicy, CubeHeader, Kind, Lifecycle, MemCube
 from memos_lab.lifecycle import transition
-from memos_lab.store import access, audit, maintenance
+from memos_lab.store import access, adopt, audit, maintenance
 from memos_lab.store.access import ADMIN, READABLE_SQL, AccessControl, Right, Scope, check_actor
 from memos_lab.store.audit import AuditEntry, AuditLog
 from memos_lab.store.blobs import BlobStore, sha256
@@ -28,6 +32,8 @@ from memos_lab.store.errors import (
     CorruptPayloadError,
     CubeExistsError,
     CubeNotFoundError,
+    DamagedCubeWarning,
+    DamagedRowError,
 )
 from memos_lab.store.maintenance import GcReport, VerifyReport
 from memos_lab.store.versions import first_version, next_version, rollback_version
@@ -37,12 +43,27 @@ BLOB_DIR = "blobs"
 
 
 class CubeStore:
-    def __init__(self, root: str | Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        audit_reads: bool = True,
+        synchronous: str = "FULL",
+    ) -> None:
+        """`audit_reads=False` stops recording reads, lists and exports (writes and refusals are always
+        recorded); `synchronous="NORMAL"` trades the last commits before a power loss for speed."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.clock = clock
+        self.audit_reads = audit_reads
         self.blobs = BlobStore(self.root / BLOB_DIR)
-        self.catalogue = Catalogue(self.root / CATALOGUE_FILE, schemas=(access.SCHEMA, audit.SCHEMA))
+        self.catalogue = Catalogue(
+            self.root / CATALOGUE_FILE,
+            schemas=(access.SCHEMA, audit.SCHEMA, audit.APPEND_ONLY),
+            upgrades=(audit.upgrade_v2,),
+            synchronous=synchronous,
+        )
         self.access = AccessControl(self.catalogue)
         self.audit = AuditLog(self.catalogue)
 
@@ -65,9 +86,9 @@ class CubeStore:
             return headers
 
     def _put_one(self, proposed: CubeHeader, data: bytes, actor: str, now: float, sync: bool) -> CubeHeader:
-        if self.catalogue.header(proposed.id) is not None:
+        self.access.require_put(actor, proposed)  # rights first: a refused put learns nothing of other cubes
+        if self.catalogue.execute("SELECT 1 FROM cubes WHERE id = ? LIMIT 1", (proposed.id,)):
             raise CubeExistsError(f"cube {proposed.id} already exists (use update for a new version)")
-        self.access.require_put(actor, proposed)
         header = first_version(proposed, self.blobs.put(data, sync=sync), len(data), now)
         self.access.claim_namespace(header.namespace, header.owner, now)
         self.catalogue.insert(header)
@@ -78,38 +99,18 @@ class CubeStore:
         return self._live(header)
 
     def adopt(
-        self, versions: Sequence[tuple[CubeHeader, bytes]], actor: str, action: str = "import"
+        self,
+        versions: Sequence[tuple[CubeHeader, bytes]],
+        actor: str,
+        action: str = "import",
+        source: str = "import",
     ) -> list[CubeHeader]:
-        """Add cubes with their versions as given (an import): all or none.
+        """Add cubes with their versions as given (an import), each version checked as a put: all or none.
 
-        Each (header, bytes) must match by hash. The cubes become the actor's
-        (ADMIN keeps the given owners); ids already in the store are refused.
+        The cubes become the actor's (ADMIN keeps the given owners); see adopt.py
+        for the checks. Errors start with `source` (the bundle's path).
         """
-        check_actor(actor)
-        now = self.clock()
-        with self._denials(actor, action), self.catalogue.transaction():
-            adopted: dict[str, CubeHeader] = {}
-            for header, data in sorted(versions, key=lambda v: v[0].version):
-                header = self._adoptable(header, data, actor, adopted.get(header.id), now)
-                self.blobs.put(data)
-                adopted[header.id] = self._commit_version(header, actor, action, now)
-            return list(adopted.values())
-
-    def _adoptable(
-        self, header: CubeHeader, data: bytes, actor: str, previous: CubeHeader | None, now: float
-    ) -> CubeHeader:
-        if sha256(data) != header.content_hash:
-            raise CorruptPayloadError(f"cube {header.id} version {header.version}: bytes do not match content_hash")
-        owner = header.owner if actor == ADMIN else actor
-        header = dataclasses.replace(header, owner=owner, policy=AccessPolicy())
-        if previous is None:
-            if self.catalogue.header(header.id) is not None:
-                raise CubeExistsError(f"cube {header.id} already exists in store {self.root}")
-            self.access.require_put(actor, header)
-            self.access.claim_namespace(header.namespace, header.owner, now)
-        elif header.version <= previous.version:
-            raise ValueError(f"cube {header.id}: version {header.version} given twice")
-        return header
+        return adopt.adopt(self, versions, actor, action, source)
 
     def update(self, cube: MemCube, actor: str, *, force: bool = False) -> CubeHeader:
         """Write `cube` as a new version; the old one stays in the history.
@@ -175,7 +176,9 @@ class CubeStore:
         now = self.clock() if now is None else now
         with self.catalogue.transaction():
             due = self.catalogue.headers(
-                "c.is_current = 1 AND c.state NOT IN ('expired', 'frozen') AND c.expires_at <= ?", (now,)
+                "c.is_current = 1 AND c.state NOT IN ('expired', 'frozen') AND c.expires_at <= ?",
+                (now,),
+                damaged=[],  # a damaged row is verify's to report, not a reason to expire nothing
             )
             expired = [h for h in due if Right.WRITE in self.access.cube_rights(actor, h)]
             for header in expired:
@@ -248,6 +251,12 @@ class CubeStore:
     # -- reads -------------------------------------------------------------
 
     def header(self, cube_id: str, actor: str, version: int | None = None) -> CubeHeader:
+        header = self._readable(cube_id, actor, version)
+        self._record_read(actor, "read", header, detail="header")
+        return header
+
+    def _readable(self, cube_id: str, actor: str, version: int | None = None) -> CubeHeader:
+        """The header, if `actor` may read it (a refusal is audited; a success is not, yet)."""
         check_actor(actor)
         with self._denials(actor, "read", cube_id=cube_id):
             header = self._current(cube_id) if version is None else self._version(cube_id, version)
@@ -256,15 +265,18 @@ class CubeStore:
 
     def get(self, cube_id: str, actor: str, version: int | None = None, *, touch: bool = True) -> MemCube:
         """The cube (current or a given version); counts the access unless touch=False."""
-        header = self.header(cube_id, actor, version)
+        header = self._readable(cube_id, actor, version)
         payload = self.payload(header)
-        if touch:
+        if touch or self.audit_reads:
             now = self.clock()
             with self.catalogue.transaction():
-                self.catalogue.touch(cube_id, now)
-            header = dataclasses.replace(
-                header, access_count=header.access_count + 1, last_access=max(header.last_access, now)
-            )
+                if touch:
+                    self.catalogue.touch(cube_id, now)
+                self._record_read(actor, "read", header, now=now)
+            if touch:
+                header = dataclasses.replace(
+                    header, access_count=header.access_count + 1, last_access=max(header.last_access, now)
+                )
         return MemCube(header, payload)
 
     def payload(self, header: CubeHeader) -> Any:
@@ -276,22 +288,50 @@ class CubeStore:
 
     def history(self, cube_id: str, actor: str) -> list[CubeHeader]:
         """Every version of the cube, oldest first."""
-        self.header(cube_id, actor)
+        current = self._readable(cube_id, actor)
+        self._record_read(actor, "history", current)
+        return self._history(cube_id)
+
+    def _history(self, cube_id: str) -> list[CubeHeader]:
         return [self._live(h) for h in self.catalogue.headers("c.id = ?", (cube_id,), order="c.version")]
 
     def list(
         self, actor: str, namespace: str | None = None, kind: Kind | str | None = None, *, include_expired: bool = False
     ) -> list[CubeHeader]:
-        """Current versions the actor may read, oldest first; expired cubes only when asked."""
+        """Current versions the actor may read, oldest first; expired cubes only when asked.
+
+        A cube whose catalogue row is damaged (see Catalogue.parse), or which
+        has two current versions, is left out and named in one
+        DamagedCubeWarning: one bad row never hides the others. `get` on it
+        raises DamagedRowError; `verify` reports it.
+        """
+        headers = self._list(actor, namespace, kind, include_expired)
+        self._record_list(actor, namespace, "list", len(headers))
+        return headers
+
+    def _list(
+        self, actor: str, namespace: str | None, kind: Kind | str | None, include_expired: bool
+    ) -> list[CubeHeader]:
         where, params = self._visible(actor, namespace, kind, include_expired)
-        headers = self.catalogue.headers(where, params)
+        damaged: list[DamagedRowError] = []
+        headers = self.catalogue.headers(where, params, damaged=damaged)
+        counts: dict[str, int] = {}
+        for header in headers:
+            counts[header.id] = counts.get(header.id, 0) + 1
+        twice = sorted(cube_id for cube_id, n in counts.items() if n > 1)
+        if damaged or twice:
+            named = [str(e) for e in damaged] + [f"cube {cube_id}: more than one current version" for cube_id in twice]
+            warnings.warn(DamagedCubeWarning(f"{len(named)} damaged cubes left out ({'; '.join(named)})"), stacklevel=3)
+        headers = [h for h in headers if counts[h.id] == 1]
         policies = self.access.policies()
         return [dataclasses.replace(h, policy=policies[h.id]) if h.id in policies else h for h in headers]
 
     def readable_ids(self, actor: str, namespace: str | None = None) -> set[str]:
         """Ids of the live current cubes `actor` may read: a hard filter for retrieval."""
         where, params = self._visible(actor, namespace, None, include_expired=False)
-        return {row[0] for row in self.catalogue.execute(f"SELECT c.id FROM cubes c WHERE {where}", params)}
+        ids = {row[0] for row in self.catalogue.execute(f"SELECT c.id FROM cubes c WHERE {where}", params)}
+        self._record_list(actor, namespace, "list", len(ids), detail="ids")
+        return ids
 
     def _visible(
         self, actor: str, namespace: str | None, kind: Kind | str | None, include_expired: bool
@@ -309,10 +349,38 @@ class CubeStore:
             clauses.append(READABLE_SQL)
         return " AND ".join(clauses), params
 
-    def audit_log(self, actor: str, cube_id: str | None = None) -> list[AuditEntry]:
-        """The audit trail: all of it for ADMIN, else the actor's own entries."""
+    def require_namespace_read(self, actor: str, namespace: str) -> None:
+        """AccessDeniedError (audited) unless `actor` may read the namespace as a whole (owner, grant, ADMIN)."""
         check_actor(actor)
-        return self.audit.entries(actor=None if actor == ADMIN else actor, cube_id=cube_id)
+        with self._denials(actor, "read", namespace=namespace):
+            self.access.require_namespace(actor, namespace, Right.READ)
+
+    def _record_read(self, actor: str, action: str, header: CubeHeader, *, now: float | None = None,
+                     detail: str = "") -> None:  # fmt: skip
+        """Audit one successful read (inside the caller's transaction when `now` is given)."""
+        if not self.audit_reads:
+            return
+        where = {"cube_id": header.id, "namespace": header.namespace, "version": header.version, "detail": detail}
+        if now is None:
+            self.audit.record_alone(self.clock(), actor, action, **where)
+        else:
+            self.audit.record(now, actor, action, **where)
+
+    def _record_list(self, actor: str, namespace: str | None, action: str, count: int, detail: str = "") -> None:
+        if self.audit_reads:
+            detail = f"{count} cubes" + (f" ({detail})" if detail else "")
+            self.audit.record_alone(self.clock(), actor, action, namespace=namespace, detail=detail)
+
+    def audit_log(self, actor: str, cube_id: str | None = None) -> list[AuditEntry]:
+        """The audit trail: all of it for ADMIN, else the actor's own entries.
+
+        An actor's own refusals do not show the namespace of the cube refused.
+        """
+        check_actor(actor)
+        entries = self.audit.entries(actor=None if actor == ADMIN else actor, cube_id=cube_id)
+        if actor == ADMIN:
+            return entries
+        return [e if e.allowed else dataclasses.replace(e, namespace=None) for e in entries]
 
     # -- plumbing ----------------------------------------------------------
 
