@@ -36,6 +36,7 @@ class Lifecycle(str, Enum):
 
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: terminal escapes, newlines, NUL
 
 
 def _sub(cls: type, name: str, value: Any) -> Any:
@@ -159,6 +160,10 @@ class CubeHeader:
     def __post_init__(self) -> None:
         for name in ("id", "namespace", "owner"):
             _check_str(name, getattr(self, name), nonempty=True)
+            if _CONTROL.search(getattr(self, name)):
+                raise ValueError(
+                    f"cube header field {name!r} must not hold control characters, got {getattr(self, name)!r}"
+                )
         object.__setattr__(self, "kind", _enum(Kind, "kind", self.kind))
         object.__setattr__(self, "state", _enum(Lifecycle, "state", self.state))
         _check_type(self.id, "provenance", self.provenance, Provenance)

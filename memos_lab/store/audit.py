@@ -108,7 +108,8 @@ class AuditLog:
         detail: str = "",
     ) -> None:
         """Append one event; call inside a transaction (the write's own, so both commit or neither)."""
-        last_seq, prev = self.head()
+        _, prev = self.head()
+        last_seq = self.catalogue.execute("SELECT coalesce(max(seq), 0) FROM audit")[0][0]  # even past a forged row
         fields = (last_seq + 1, float(ts), actor, action, cube_id, namespace, version, int(allowed), detail)
         digest = row_hash(prev, fields)
         self.catalogue.execute(
@@ -142,9 +143,17 @@ class AuditLog:
         rows = self.catalogue.execute(f"SELECT {_FIELDS} FROM audit{where} ORDER BY seq", args)
         return [AuditEntry(*row[:7], bool(row[7]), row[8]) for row in rows]
 
-    def verify_chain(self) -> list[str]:
-        """Every break in the chain, by sequence number; empty when the log is as written."""
+    def verify_chain(self, anchor: tuple[int, str] | None = None) -> list[str]:
+        """Every break in the chain, by sequence number; empty when the log is as written.
+
+        `anchor` (seq, hash), a head recorded elsewhere earlier, catches a log
+        rewritten from that row on with the hashes recomputed.
+        """
         problems, prev, last = [], GENESIS, 0
+        if anchor is not None:
+            found = self.catalogue.execute("SELECT hash FROM audit WHERE seq = ?", (anchor[0],))
+            if not found or found[0][0] != anchor[1]:
+                problems.append(f"audit row {anchor[0]}: differs from the anchor recorded earlier (log rewritten)")
         for row in self.catalogue.execute(f"SELECT {_FIELDS}, prev, hash FROM audit ORDER BY seq"):
             fields, stored_prev, stored = row[:9], row[9], row[10]
             if stored_prev != prev:

@@ -1,11 +1,13 @@
 """Export a set of cubes as one bundle file, and import it into another store.
 
 A bundle is an uncompressed tar holding `manifest.json` (the headers, in
-version order) and `blobs/<sha256>` (the payload bytes). Import checks every
-blob against its name and its headers, and refuses a bundle whose activation
-or parameter payloads were made for a model other than the importer's
-(header.meta["model_fingerprint"]). Nothing is written unless all of it is
-sound. Grants do not travel: actors are local to a store.
+version order) and `blobs/<sha256>` (the payload bytes); bundle_format.py
+reads one safely. Import checks every blob against its name and its headers,
+refuses a bundle whose activation or parameter payloads were made for a model
+other than the importer's (header.meta["model_fingerprint"]), and checks every
+version of every cube as a put by the importer (adopt.py). Nothing is written
+unless all of it is sound. Grants do not travel: actors are local to a store.
+Exports are audited, one record per cube version that left the store.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import re
 import tarfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,17 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memos_lab.cube import AccessPolicy, CubeHeader, Kind
-from memos_lab.store.blobs import sha256, write_atomically
+from memos_lab.store.blobs import write_atomically
+from memos_lab.store.bundle_format import FORMAT, FORMAT_VERSION, MANIFEST, read_bundle
 from memos_lab.store.errors import BundleError, CorruptPayloadError
 
 if TYPE_CHECKING:
     from memos_lab.store.store import CubeStore
 
-FORMAT = "memos-lab-bundle"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+__all__ = ["check_model", "export_bundle", "import_bundle", "read_bundle"]
+
 MODEL_BOUND = (Kind.ACTIVATION, Kind.PARAMETER)
-_BLOB_NAME = re.compile(r"^blobs/([0-9a-f]{64})$")
 
 
 def export_bundle(
@@ -46,7 +46,7 @@ def export_bundle(
 ) -> list[CubeHeader]:
     """Write the chosen cubes the actor may read (by namespace, ids and/or a predicate) to `path`."""
     chosen = _choose(store, actor, namespace, ids, select)
-    headers = [v for h in chosen for v in (store.history(h.id, actor) if with_history else [h])]
+    headers = [v for h in chosen for v in (store._history(h.id) if with_history else [h])]
     headers = [dataclasses.replace(h, policy=AccessPolicy()) for h in headers]
     blobs = {h.content_hash: _blob(store, h) for h in headers}
     manifest = {
@@ -57,6 +57,7 @@ def export_bundle(
         "blobs": {digest: len(data) for digest, data in blobs.items()},
     }
     write_atomically(Path(path), _tar(manifest, blobs))
+    _record(store, actor, headers, Path(path))
     return headers
 
 
@@ -79,27 +80,8 @@ def import_bundle(
         check_model(path, headers, model_fingerprint)
     if namespace is not None:
         headers = [dataclasses.replace(h, namespace=namespace) for h in headers]
-    return store.adopt([(h, blobs[h.content_hash]) for h in headers], actor, action="import")
-
-
-def read_bundle(path: Path) -> tuple[list[CubeHeader], dict[str, bytes]]:
-    """The headers and verified blobs of a bundle; BundleError naming the file on any fault."""
-    members = _members(path)
-    if MANIFEST not in members:
-        raise BundleError(f"bundle {path} has no {MANIFEST}")
-    manifest = _manifest(path, members.pop(MANIFEST))
-    blobs = {}
-    for name, data in members.items():
-        match = _BLOB_NAME.match(name)
-        if match is None:
-            raise BundleError(f"bundle {path}: unexpected member {name!r}")
-        if sha256(data) != match.group(1):
-            raise BundleError(f"bundle {path}: blob {name} does not match its sha256 (corrupt or tampered)")
-        blobs[match.group(1)] = data
-    headers = [_header(path, entry) for entry in manifest["cubes"]]
-    for header in headers:
-        _check_blob(path, header, blobs)
-    return headers, blobs
+    versions = [(h, blobs[h.content_hash]) for h in headers]
+    return store.adopt(versions, actor, action="import", source=f"bundle {path}")
 
 
 def check_model(path: Path, headers: Sequence[CubeHeader], model_fingerprint: Any) -> None:
@@ -122,11 +104,23 @@ def _choose(
     select: Callable[[CubeHeader], bool] | None,
 ) -> list[CubeHeader]:
     if ids is not None:
-        chosen = [store.header(cube_id, actor) for cube_id in ids]
+        chosen = [store._readable(cube_id, actor) for cube_id in ids]
         chosen = [h for h in chosen if namespace is None or h.namespace == namespace]
     else:
-        chosen = store.list(actor, namespace=namespace)
+        chosen = store._list(actor, namespace, None, include_expired=False)
     return [h for h in chosen if select is None or select(h)]
+
+
+def _record(store: CubeStore, actor: str, headers: Sequence[CubeHeader], path: Path) -> None:
+    """One audit record per exported cube version (unless the store does not audit reads)."""
+    if not store.audit_reads:
+        return
+    now = store.clock()
+    with store.catalogue.transaction():
+        for h in headers:
+            store.audit.record(
+                now, actor, "export", cube_id=h.id, namespace=h.namespace, version=h.version, detail=str(path)
+            )
 
 
 def _blob(store: CubeStore, header: CubeHeader) -> bytes:
@@ -149,44 +143,3 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
-
-
-def _members(path: Path) -> dict[str, bytes]:
-    """Every regular file in the tar, read into memory; nothing is extracted to disk."""
-    try:
-        with tarfile.open(path, mode="r:") as tar:
-            members = {}
-            for info in tar.getmembers():
-                if not info.isfile():
-                    raise BundleError(f"bundle {path}: member {info.name!r} is not a regular file")
-                members[info.name] = tar.extractfile(info).read()
-            return members
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BundleError(f"bundle {path} is not a readable bundle: {exc}") from exc
-
-
-def _manifest(path: Path, data: bytes) -> dict[str, Any]:
-    try:
-        manifest = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"bundle {path}: {MANIFEST} is not valid JSON: {exc}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BundleError(f"bundle {path}: {MANIFEST} is not a {FORMAT} manifest")
-    if manifest.get("format_version") != FORMAT_VERSION or not isinstance(manifest.get("cubes"), list):
-        raise BundleError(f"bundle {path}: unsupported format version {manifest.get('format_version')!r}")
-    return manifest
-
-
-def _header(path: Path, entry: Any) -> CubeHeader:
-    try:
-        return CubeHeader.from_dict(entry)
-    except (TypeError, ValueError) as exc:
-        raise BundleError(f"bundle {path}: a cube header does not validate: {exc}") from exc
-
-
-def _check_blob(path: Path, header: CubeHeader, blobs: dict[str, bytes]) -> None:
-    data = blobs.get(header.content_hash)
-    if data is None:
-        raise BundleError(f"bundle {path}: cube {header.id} version {header.version} has no blob {header.content_hash}")
-    if len(data) != header.size_bytes:
-        raise BundleError(f"bundle {path}: cube {header.id} says {header.size_bytes} bytes, its blob has {len(data)}")

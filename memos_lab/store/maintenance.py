@@ -68,7 +68,7 @@ class GcReport:
     stray_files: list[Path] = field(default_factory=list)
 
 
-def verify(store: CubeStore, actor: str = ADMIN) -> VerifyReport:
+def verify(store: CubeStore, actor: str = ADMIN, anchor: tuple[int, str] | None = None) -> VerifyReport:
     """Check the catalogue file, every row, every blob that a row points at, and the audit chain."""
     store.require_admin(actor, "verify")
     problems = store.catalogue.integrity()
@@ -77,7 +77,7 @@ def verify(store: CubeStore, actor: str = ADMIN) -> VerifyReport:
     damaged += _check_current(store, rows)
     damaged += _check_blobs(store, good)
     damaged += _check_written(store, rows)
-    audit_problems = store.audit.verify_chain()
+    audit_problems = store.audit.verify_chain(anchor)
     report = VerifyReport(
         store.catalogue.path, problems, damaged, len({h.content_hash for h in good}), audit_problems,
         store.audit.head(),

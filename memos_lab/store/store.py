@@ -282,7 +282,11 @@ class CubeStore:
     def payload(self, header: CubeHeader) -> Any:
         """Decode the payload of a header already read; CorruptPayloadError names the cube and the file."""
         try:
-            return decode_payload(header.kind, self.blobs.get(header.content_hash))
+            data = self.blobs.get(header.content_hash)
+            if len(data) != header.size_bytes:
+                raise CorruptPayloadError(f"blob {header.content_hash} has {len(data)} bytes, the header says "
+                                          f"{header.size_bytes}")  # fmt: skip
+            return decode_payload(header.kind, data)
         except CorruptPayloadError as exc:
             raise CorruptPayloadError(f"cube {header.id} version {header.version}: {exc}") from exc
 
@@ -411,9 +415,13 @@ class CubeStore:
             self.audit.record_denied(self.clock(), actor, action, str(exc), **where)
             raise
 
-    def verify(self, actor: str = ADMIN) -> VerifyReport:
-        """Check the catalogue and every blob; the report lists each damaged cube version."""
-        return maintenance.verify(self, actor)
+    def verify(self, actor: str = ADMIN, *, anchor: tuple[int, str] | None = None) -> VerifyReport:
+        """Check every row, blob and audit record; the report names each damaged cube version.
+
+        `anchor`: an audit head (seq, hash) recorded earlier, outside the store
+        (VerifyReport.audit_head); the row at seq must still have that hash.
+        """
+        return maintenance.verify(self, actor, anchor)
 
     def gc(self, actor: str = ADMIN, purge_expired: bool = False) -> GcReport:
         """Delete orphan blobs (and, if asked, expired cubes first)."""
