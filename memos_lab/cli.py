@@ -8,7 +8,11 @@
     memos-lab cube import  BUNDLE --store PATH [--model-fingerprint FP] [--namespace NS]
     memos-lab cube gc      --store PATH [--purge-expired]
 
-Every command acts as `--actor` (default: the store administrator, @admin).
+Every command acts as the actor named by `--actor` (required: there is no
+default identity; the administrator is `--actor @admin`). Times are printed
+as ISO-8601 UTC; long lists in a header (a KV cube's token ids) are shown as
+their length and first items. `ls` warns on stderr about damaged cubes it
+left out. A closed pipe (`cube ls | head`) ends the output quietly.
 Exit status: 0 fine, 1 damage found, 2 an error (printed to stderr).
 """
 
@@ -16,32 +20,53 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from memos_lab.cube import CubeHeader, Kind, MemCube
 from memos_lab.store import ADMIN, CubeStore, StoreError, export_bundle, import_bundle
+from memos_lab.store.errors import DamagedCubeWarning
 from memos_lab.store.store import CATALOGUE_FILE
 
 PREVIEW_CHARS = 400
+LIST_ITEMS = 8  # a longer list in a header is shown as its length and this many first items
+TIME_FIELDS = ("created_at", "updated_at", "last_access")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.run(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DamagedCubeWarning)
+            code = args.run(args)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (`| head`): stop without a traceback
+        return 0
     except (StoreError, PermissionError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", required=True, type=Path, help="store directory")
-    common.add_argument("--actor", default=ADMIN, help=f"act as this actor (default {ADMIN})")
+    common.add_argument("--actor", required=True, help=f"act as this actor ({ADMIN} for the administrator)")
     top = argparse.ArgumentParser(prog="memos-lab", description="Inspect and maintain MemCube stores.")
     groups = top.add_subparsers(dest="group", required=True)
     cube = groups.add_parser("cube", help="cube store commands").add_subparsers(dest="command", required=True)
@@ -90,7 +115,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         cube = store.get(args.id, args.actor, version=args.version, touch=False)
-    print(json.dumps(cube.header.to_dict(), indent=2, ensure_ascii=False))
+    print(json.dumps(readable_header(cube.header), indent=2, ensure_ascii=False))
     print(preview(cube))
     return 0
 
@@ -107,7 +132,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     damaged, problems = len({d.cube_id for d in report.damaged}), len(report.catalogue_problems)
-    print(f"checked {report.blobs_checked} blobs: {damaged} damaged cubes, {problems} catalogue problems")
+    print(
+        f"checked {report.blobs_checked} blobs: {damaged} damaged cubes, {problems} catalogue problems,"
+        f" {len(report.audit_problems)} audit problems"
+    )
+    print(f"audit head: row {report.audit_head[0]} {report.audit_head[1]} (keep it to detect a rewritten log)")
     return 0 if report.ok else 1
 
 
@@ -145,10 +174,12 @@ def cmd_gc(args: argparse.Namespace) -> int:
         f"removed {report.removed_blobs} orphan blobs ({report.freed_bytes} bytes), "
         f"{report.removed_temp_files} temp files, {len(report.purged_cubes)} expired cubes"
     )
+    for stray in report.stray_files:
+        print(f"left alone: {stray} (not a blob)")
     return 0
 
 
-COLUMNS = ("id", "version", "kind", "state", "namespace", "owner", "size_bytes")
+COLUMNS = ("id", "version", "kind", "state", "namespace", "owner", "size_bytes", "updated_at")
 
 
 def print_table(headers: Sequence[CubeHeader]) -> None:
@@ -160,7 +191,31 @@ def print_table(headers: Sequence[CubeHeader]) -> None:
 
 def _value(header: CubeHeader, column: str) -> Any:
     value = getattr(header, column)
+    if column in TIME_FIELDS:
+        return iso_utc(value)
     return value.value if isinstance(value, Enum) else value
+
+
+def iso_utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def readable_header(header: CubeHeader) -> dict[str, Any]:
+    """The header as a person reads it: ISO-8601 UTC times, long lists summarised."""
+    data = header.to_dict()
+    for name in TIME_FIELDS:
+        data[name] = iso_utc(data[name])
+    return _summarise(data)
+
+
+def _summarise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _summarise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if len(value) > LIST_ITEMS:
+            return f"{len(value)} items: {json.dumps(value[:LIST_ITEMS])[:-1]}, ...]"
+        return [_summarise(v) for v in value]
+    return value
 
 
 def preview(cube: MemCube) -> str:
