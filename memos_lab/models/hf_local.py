@@ -3,11 +3,8 @@ activation and parameter tiers work on."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from memos_lab.models.base import ChatModel, Generation, Message, ModelNotAvailableError
@@ -44,6 +41,7 @@ class HFCausalLM(ChatModel):
         self.stop_strings = tuple(stop_strings)
         self.device = resolve_device(device)
         self.dtype = getattr(torch, dtype)
+        self.revision = revision
         self.model_path = _resolve_model_path(model)
         self.tokenizer, self.model = _load(self.model_path, revision, self.dtype, self.device)
         self.context_window = int(getattr(self.model.config, "max_position_embeddings", 2048))
@@ -100,12 +98,19 @@ class HFCausalLM(ChatModel):
         )
 
     def fingerprint(self) -> dict[str, Any]:
-        """Identifies the exact weights and shapes a KV cache or adapter was made for."""
+        """Identifies the exact weights and shapes a KV cache or adapter was made for.
+
+        `weights_sha256` hashes the weight files' content (see models/weights.py),
+        so two fine-tunes of one architecture never share a fingerprint.
+        """
         if self._fingerprint is None:
+            from memos_lab.models.weights import weights_sha256
+
             cfg = self.model.config
+            commit = getattr(cfg, "_commit_hash", None)
             self._fingerprint = {
                 "name": self.name,
-                "weights_sha256": _weights_digest(self.model_path),
+                "weights_sha256": weights_sha256(self.model_path, revision=self.revision, commit=commit),
                 "dtype": str(self.dtype).removeprefix("torch."),
                 "num_layers": cfg.num_hidden_layers,
                 "num_kv_heads": getattr(cfg, "num_key_value_heads", cfg.num_attention_heads),
@@ -162,18 +167,8 @@ def _load(path: str, revision: str | None, dtype, device: str):
     except (OSError, ValueError) as exc:
         raise ModelNotAvailableError(
             f"cannot load model {path!r}: {exc}\n"
-            "Use model.name=smollm2 for the offline default, a local model directory, "
+            "Set model.model= to smollm2 (the offline default), a local model directory, "
             "or a Hugging Face id with a reachable hub."
         ) from exc
     return tokenizer, model.to(device).eval()
 
-
-def _weights_digest(path: str) -> str:
-    """A cheap identity of the weights: the hash of config plus file names and sizes."""
-    local = Path(path)
-    if not local.is_dir():
-        return hashlib.sha256(path.encode()).hexdigest()[:16]
-    files = sorted((p.name, p.stat().st_size) for p in local.iterdir() if p.is_file())
-    digest = hashlib.sha256(json.dumps(files).encode())
-    digest.update((local / "config.json").read_bytes())
-    return digest.hexdigest()[:16]

@@ -34,7 +34,7 @@ def test_stop_strings_end_the_answer_at_a_newline(smollm2):
 def test_fingerprint_names_weights_dtype_and_shapes(smollm2):
     fingerprint = smollm2.fingerprint()
     assert fingerprint["num_layers"] == 30 and fingerprint["num_kv_heads"] == 3 and fingerprint["head_dim"] == 64
-    assert fingerprint["dtype"] == "float32" and len(fingerprint["weights_sha256"]) == 16
+    assert fingerprint["dtype"] == "float32" and len(fingerprint["weights_sha256"]) == 64
 
 
 def test_count_tokens_matches_the_tokenizer(smollm2):
@@ -42,5 +42,6 @@ def test_count_tokens_matches_the_tokenizer(smollm2):
 
 
 def test_a_missing_model_is_a_clear_error(tmp_path):
-    with pytest.raises(ModelNotAvailableError, match="cannot load model .*no-such-model"):
+    with pytest.raises(ModelNotAvailableError, match="cannot load model .*no-such-model") as info:
         HFCausalLM(str(tmp_path / "no-such-model"))
+    assert "model.model=" in str(info.value) and "model.name=" not in str(info.value)  # the config key that exists
