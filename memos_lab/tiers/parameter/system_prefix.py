@@ -7,6 +7,10 @@ the fixed closed-book system prompt is prefilled once instead of at every
 training step and query. Templates whose system turn does not tokenise as a
 prefix of the whole prompt get no split (prefix length 0): the adapter then
 sees every token, in training and in serving alike.
+
+The prefill itself is the activation tier's (`memos_lab.tiers.activation.build.prefill`),
+the one helper that runs a model over a prefix; here its `KVCache` is handed
+over as the transformers `Cache` that generation and training consume.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from memos_lab.models.base import Message
 from memos_lab.models.hf_local import HFCausalLM
+from memos_lab.tiers.activation.build import prefill as prefill_kv
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,9 @@ def split_prompt(model: HFCausalLM, messages: Sequence[Message]) -> SplitPrompt:
 
 
 def prefill(model: HFCausalLM, prefix_ids) -> Any:
-    """The KV cache of `prefix_ids` under whatever adapter state the model has now (callers keep adapters off)."""
-    import torch
-
-    with torch.no_grad():  # not inference_mode: training backpropagates through steps that attend to it
-        return model.model(input_ids=prefix_ids, use_cache=True).past_key_values
+    """The transformers Cache of `prefix_ids` ((1, n) ids) under the model's current adapter state (callers keep
+    adapters off). Its tensors are fresh copies made outside inference mode, so training may attend to them."""
+    return prefill_kv(model, prefix_ids[0].tolist()).to_dynamic_cache()
 
 
 class PrefixCache:
