@@ -13,10 +13,29 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from memos_lab.atomic import write_bytes, write_text
+
 ENV_VAR = "MEMOS_LAB_LOCOMO"
 LOCOMO10_URL = "https://github.com/snap-research/locomo/raw/main/data/locomo10.json"
 LOCOMO10_NAME = "locomo10.json"
-# Expected sha256 of locomo10.json; None means "record it beside the file, don't verify".
+# sha256 of each per-conversation file of the release (data/locomo10.zip of snap-research/locomo,
+# commit e76cdff, folder multimodal_dialog/locomo10_v2/): byte-identical to ../shared/data/locomo.
+LOCOMO_FILES_SHA256 = {
+    "26.json": "03db89826862cf68f05a17007946e6f132afd3d4978b3758fe6881abd9b1d897",
+    "30.json": "f9196cd9e16ef6f5e8c1e1866756e99328981047c15edf2a672f85ff19319cdc",
+    "41.json": "24df879b7c6cfe3a4e7f6f6ea747dce230a0fbd84744bb6da657c63f6ae67b62",
+    "42.json": "5684f57833cab9aa6c68e50d2e17a6eb04fbaf16f6f881ed659eeeb340ce2c6d",
+    "43.json": "392d55609c4aaa5e0612749ef87047efe35f0fddfe87982f3bb5f3b02bce41c6",
+    "44.json": "b75318ada4a5e54f2868d995ee6afcb4cf9f6b8f2c6e93426bd254b1d0b6ce15",
+    "47.json": "64630351b01d6847a0753e358635b98258e13d0c706642f9be860ea44d5c62a0",
+    "48.json": "991d4b7f48fa1f219fbb78f07abea9960733a1aace6346b63579413c1c6bc5b0",
+    "49.json": "41c574e6deaefc4127b5eef9dc4f5669cb8dac39b857edc4f411a94cf4f74b87",
+    "50.json": "1007e30ce14b7050bd3325d59dac5aad5d01597f934c28687afac3b3b2d5eb01",
+}
+# `dataset_sha256` of the whole release in the per-conversation layout (../shared/data/locomo).
+LOCOMO_SHA256 = "987d4d1b8b0e12975428b273df3fd6ce41c3bdfc9cfa988b2ef47879631630fb"
+# Expected sha256 of the upstream single-file locomo10.json. Not pinned: that file is not in this
+# workplace to hash. A downloaded copy is checked against the `.sha256` sidecar written at download.
 LOCOMO10_SHA256: str | None = None
 CATEGORY_NAMES = {
     1: "multi-hop",
@@ -30,7 +49,11 @@ _SESSION_KEY = re.compile(r"session_(\d+)")
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The dataset is not at the given path or any default location."""
+    """The dataset is not at the given path or any default location (a one-line message)."""
+
+
+class DatasetChecksumError(ValueError):
+    """A dataset file's sha256 differs from the release's: edited, truncated or another version."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +134,10 @@ def resolve_locomo_path(path: str | Path | None = None, search_from: Sequence[st
     for value, origin in explicit:
         if value:
             if not _has_data(Path(value)):
-                raise DatasetNotFoundError(f"LoCoMo data not found at {value} ({origin})")
+                raise DatasetNotFoundError(
+                    f"LoCoMo data not found at {value} ({origin}): expected a locomo10.json or a folder of "
+                    "per-conversation JSON files"
+                )
             return Path(value)
     tried = [f"${ENV_VAR} (not set)", str(default_cache_dir())]
     if _has_data(default_cache_dir()):
@@ -125,13 +151,10 @@ def resolve_locomo_path(path: str | Path | None = None, search_from: Sequence[st
 
 
 def _not_found_message(tried: list[str]) -> str:
-    places = "\n".join(f"  - {place}" for place in tried)
     return (
-        f"LoCoMo data not found. Tried:\n{places}\n"
-        "Get it with `python -c 'from evals.locomo import download_locomo; "
-        f"download_locomo()'` (fetches {LOCOMO10_URL} into {default_cache_dir()}), "
-        f"or set ${ENV_VAR} / pass path= to a locomo10.json or a directory of "
-        "per-conversation JSON files."
+        f"LoCoMo data not found (tried {'; '.join(tried)}). Get it with `python -c 'from evals.locomo import "
+        f"download_locomo; download_locomo()'` (fetches {LOCOMO10_URL} into {default_cache_dir()}), or set "
+        f"${ENV_VAR} or dataset.path to a locomo10.json or a folder of per-conversation JSON files."
     )
 
 
@@ -140,35 +163,93 @@ def download_locomo(
     url: str = LOCOMO10_URL,
     sha256: str | None = LOCOMO10_SHA256,
 ) -> Path:
-    """Fetch locomo10.json into `cache_dir`, check (or record) its sha256, return its path."""
+    """Fetch locomo10.json into `cache_dir`, check `sha256` when given, record the digest beside it."""
     import urllib.request
 
     target_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / LOCOMO10_NAME
-    partial = target.with_suffix(".json.part")
     with urllib.request.urlopen(url) as response:  # noqa: S310 (fixed https URL by default)
-        partial.write_bytes(response.read())
-    digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        data = response.read()
+    digest = hashlib.sha256(data).hexdigest()
     if sha256 is not None and digest != sha256:
-        partial.unlink()
-        raise ValueError(f"{url}: sha256 {digest} does not match the expected {sha256}")
-    partial.replace(target)
-    target.with_suffix(".json.sha256").write_text(f"{digest}  {LOCOMO10_NAME}\n")
+        raise DatasetChecksumError(f"{url}: sha256 {digest} does not match the expected {sha256}; nothing written")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    write_bytes(target, data)
+    write_text(_sidecar(target), f"{digest}  {LOCOMO10_NAME}\n")
     return target
+
+
+# --- integrity -----------------------------------------------------------------
+
+
+def data_files(source: Path) -> list[Path]:
+    """The files `load_locomo` reads from a resolved `source`, in load order."""
+    if source.is_dir() and (source / LOCOMO10_NAME).is_file():
+        return [source / LOCOMO10_NAME]
+    if source.is_file():
+        return [source]
+    return sorted(source.glob("*.json"), key=_numeric_stem)
+
+
+def dataset_sha256(path: str | Path | None = None) -> str:
+    """sha256 of the bytes of the data files, concatenated in name order: what a run records.
+
+    For the release in the per-conversation layout this is `LOCOMO_SHA256`;
+    for a single file it is that file's sha256.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(data_files(resolve_locomo_path(path)), key=lambda f: f.name):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def expected_sha256(file: Path) -> str | None:
+    """The release digest for a data file, if known: the per-conversation manifest by file name, or
+    for a locomo10.json `LOCOMO10_SHA256`, else the digest `download_locomo` recorded beside it."""
+    if file.name == LOCOMO10_NAME:
+        if LOCOMO10_SHA256 is not None:
+            return LOCOMO10_SHA256
+        sidecar = _sidecar(file)
+        return sidecar.read_text(encoding="utf-8").split()[0] if sidecar.is_file() else None
+    return LOCOMO_FILES_SHA256.get(file.name)
+
+
+def verify_files(files: Sequence[Path]) -> None:
+    """Raise DatasetChecksumError for the first file whose sha256 differs from the release's.
+
+    Files with no known digest (other names: a subset or your own data) are not checked.
+    """
+    for file in files:
+        expected = expected_sha256(file)
+        if expected is None:
+            continue
+        actual = hashlib.sha256(file.read_bytes()).hexdigest()
+        if actual != expected:
+            raise DatasetChecksumError(
+                f"{file}: sha256 {actual} differs from the LoCoMo release's {expected} (edited, truncated or "
+                "another version). Restore the file, or load it anyway with load_locomo(path, verify=False)."
+            )
+
+
+def _sidecar(file: Path) -> Path:
+    return file.with_name(file.name + ".sha256")
 
 
 # --- parsing -----------------------------------------------------------------
 
 
-def load_locomo(path: str | Path | None = None) -> list[Conversation]:
-    """Load LoCoMo from a locomo10.json, a directory of per-conversation files, or defaults."""
+def load_locomo(path: str | Path | None = None, verify: bool = True) -> list[Conversation]:
+    """Load LoCoMo from a locomo10.json, a directory of per-conversation files, or defaults.
+
+    With `verify` (the default), files of the release are checked against their
+    sha256 first (see `verify_files`); `verify=False` loads edited data as is.
+    """
     source = resolve_locomo_path(path)
-    if source.is_dir() and (source / LOCOMO10_NAME).is_file():
-        source = source / LOCOMO10_NAME
-    if source.is_file():
-        return [_parse(record, source) for record in _upstream_records(source)]
-    files = sorted(source.glob("*.json"), key=_numeric_stem)
+    files = data_files(source)
+    if verify:
+        verify_files(files)
+    if source.is_file() or (source / LOCOMO10_NAME).is_file():
+        return [_parse(record, files[0]) for record in _upstream_records(files[0])]
     return [_parse(_per_conversation_record(f), f) for f in files]
 
 

@@ -1,11 +1,10 @@
-"""LoCoMo scoring, following the authors' task_eval/evaluation.py.
+"""LoCoMo scoring, following the authors' task_eval/evaluation.py; BLEU-1 as mem0's evaluation computes it.
 
-Bump SCORING_VERSION on any change that can move a score.
+Bump SCORING_VERSION on any change that can move a score (history in README.md).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections import Counter
@@ -13,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-SCORING_VERSION = 1
+SCORING_VERSION = 2  # 2: BLEU-1 by nltk sentence_bleu as mem0/MemOS (was a hand-written BLEU-1)
 ADVERSARIAL_PHRASES = ("no information available", "not mentioned")
 _ARTICLES = re.compile(r"\b(a|an|the|and)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -80,14 +79,25 @@ def score_answer(prediction: str, answer: str, category: int) -> float:
     raise ValueError(f"unknown LoCoMo category {category!r} (expected 1-5)")
 
 
+@lru_cache(maxsize=1)
+def _bleu() -> tuple[Any, Any, Any]:
+    from nltk.tokenize import word_tokenize
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    return word_tokenize, sentence_bleu, SmoothingFunction().method1
+
+
 def bleu1(prediction: str, answer: str) -> float:
-    """BLEU-1: clipped unigram precision times brevity penalty, normalised unstemmed tokens."""
-    pred, ref = _tokens(prediction, stem=False), _tokens(answer, stem=False)
-    if not pred:
+    """BLEU-1 as mem0's LoCoMo evaluation computes it (evaluation/metrics/utils.py, used by the MemOS paper too):
+    nltk `sentence_bleu` with weights (1, 0, 0, 0) and smoothing method1 on lower-cased nltk word tokens
+    (punctuation tokens kept, no stemming, no article removal); 0 when either side is empty."""
+    word_tokenize, sentence_bleu, smoothing = _bleu()
+    # preserve_line: no punkt sentence splitter (data nltk does not ship; upstream downloads it at import).
+    pred = word_tokenize(str(prediction).lower(), preserve_line=True)
+    ref = word_tokenize(str(answer).lower(), preserve_line=True)
+    if not pred or not ref:
         return 0.0
-    precision = sum((Counter(pred) & Counter(ref)).values()) / len(pred)
-    brevity = 1.0 if len(pred) > len(ref) else math.exp(1 - len(ref) / len(pred))
-    return precision * brevity
+    return float(sentence_bleu([ref], pred, weights=(1, 0, 0, 0), smoothing_function=smoothing))
 
 
 def normalize_evidence(evidence: Iterable[str]) -> tuple[str, ...]:

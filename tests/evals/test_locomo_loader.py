@@ -1,4 +1,8 @@
-"""The LoCoMo loader on the real shared data, both layouts, and its errors."""
+"""The LoCoMo loader on the real shared data, both layouts, its checksums and its errors.
+
+Tests of the real data skip without ../shared/data; the error, layout and
+download tests write tiny files of their own and always run.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,12 @@ import pytest
 
 from evals.locomo import (
     ENV_VAR,
+    LOCOMO_FILES_SHA256,
+    LOCOMO_SHA256,
     Conversation,
+    DatasetChecksumError,
     DatasetNotFoundError,
+    dataset_sha256,
     download_locomo,
     find_shared_data_dir,
     load_locomo,
@@ -23,12 +31,41 @@ from evals.locomo import (
 )
 
 DATA_DIR = find_shared_data_dir("locomo", Path(__file__).parent)
-pytestmark = pytest.mark.skipif(DATA_DIR is None, reason="shared/data/locomo not found")
+needs_data = pytest.mark.skipif(DATA_DIR is None, reason="shared/data/locomo not found")
 
 
 @pytest.fixture(scope="module")
 def conversations() -> list[Conversation]:
+    if DATA_DIR is None:
+        pytest.skip("shared/data/locomo not found")
     return load_locomo(DATA_DIR)
+
+
+def _tiny_conversation(n_turns: int = 3) -> dict:
+    """A per-conversation record in the release's format, small enough to write by hand."""
+    turns = [{"speaker": "Ann" if i % 2 == 0 else "Bo", "dia_id": f"D1:{i + 1}", "text": f"line {i + 1}"}
+             for i in range(n_turns)]  # fmt: skip
+    return {
+        "speaker_a": "Ann",
+        "speaker_b": "Bo",
+        "session_1_date_time": "1:00 pm on 1 May, 2023",
+        "session_1": turns,
+        "events_session_1": {"leak": "never read"},
+        "qa": [{"question": "What is line 1?", "answer": "line 1", "evidence": ["D1:1"], "category": 4}],
+    }
+
+
+def _tiny_upstream_file(directory: Path, sample_ids: tuple[str, ...] = ("a", "b")) -> Path:
+    """A locomo10.json-style file (list of {sample_id, conversation, qa, ...}) of tiny conversations."""
+    records = []
+    for sid in sample_ids:
+        conv = _tiny_conversation()
+        records.append({"sample_id": f"conv-{sid}", "conversation": conv, "qa": conv.pop("qa"),
+                        "event_summary": {}, "observation": {}, "session_summary": {}})  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "locomo10.json"
+    path.write_text(json.dumps(records))
+    return path
 
 
 @pytest.fixture
@@ -130,6 +167,7 @@ def test_select(conversations: list[Conversation]) -> None:
 # --- layouts and resolution ----------------------------------------------------
 
 
+@needs_data
 def test_upstream_layout_matches_per_conversation_files(conversations: list[Conversation], tmp_path: Path) -> None:
     path = _upstream_file(tmp_path / "up")
     for loaded in (load_locomo(path), load_locomo(path.parent)):
@@ -148,17 +186,22 @@ def test_annotations_are_not_needed(conversations: list[Conversation], tmp_path:
         k: v for k, v in conv.items() if not k.startswith("events_") and not k.endswith(("_observation", "_summary"))
     }
     (tmp_path / "30.json").write_text(json.dumps(kept))
-    assert load_locomo(tmp_path)[0].turns == conversations[1].turns
+    with pytest.raises(DatasetChecksumError):  # an edited release file: refused unless asked for
+        load_locomo(tmp_path)
+    assert load_locomo(tmp_path, verify=False)[0].turns == conversations[1].turns
 
 
 def test_env_var_then_cache_then_shared(no_defaults: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert resolve_locomo_path(search_from=[Path(__file__).parent]) == DATA_DIR
-    cache = _upstream_file(no_defaults / "cache" / "memos_lab" / "datasets" / "locomo")
-    assert resolve_locomo_path() == cache.parent
-    assert [c.sample_id for c in load_locomo()] == ["conv-26", "conv-30"]
-    env_file = _upstream_file(no_defaults / "env", ("41",))
+    shared = _tiny_upstream_file(no_defaults / "tree" / "shared" / "data" / "locomo").parent
+    start = no_defaults / "tree" / "repo"
+    start.mkdir()
+    assert resolve_locomo_path(search_from=[start]) == shared
+    cache = _tiny_upstream_file(no_defaults / "cache" / "memos_lab" / "datasets" / "locomo")
+    assert resolve_locomo_path(search_from=[start]) == cache.parent
+    assert [c.sample_id for c in load_locomo()] == ["conv-a", "conv-b"]
+    env_file = _tiny_upstream_file(no_defaults / "env", ("c",))
     monkeypatch.setenv(ENV_VAR, str(env_file))
-    assert [c.sample_id for c in load_locomo()] == ["conv-41"]
+    assert [c.sample_id for c in load_locomo()] == ["conv-c"]
 
 
 def test_nothing_found_lists_every_place(no_defaults: Path) -> None:
@@ -168,13 +211,15 @@ def test_nothing_found_lists_every_place(no_defaults: Path) -> None:
         resolve_locomo_path(search_from=[nowhere])
     message = str(info.value)
     assert isinstance(info.value, FileNotFoundError)
+    assert "\n" not in message  # one line: the runner prints it without a traceback
     for place in (ENV_VAR, str(no_defaults / "cache"), str(nowhere), "download_locomo"):
         assert place in message
 
 
 def test_missing_path_and_env_var_are_named(no_defaults: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(DatasetNotFoundError, match="nowhere"):
+    with pytest.raises(DatasetNotFoundError, match="nowhere") as info:
         load_locomo(no_defaults / "nowhere")
+    assert "\n" not in str(info.value)
     monkeypatch.setenv(ENV_VAR, str(no_defaults / "elsewhere"))
     with pytest.raises(DatasetNotFoundError, match=f"elsewhere.*{ENV_VAR}"):
         load_locomo()
@@ -207,15 +252,53 @@ def test_malformed_turn_names_file_and_sample(tmp_path: Path) -> None:
 
 
 def test_download_records_and_verifies_sha256(tmp_path: Path) -> None:
-    source = _upstream_file(tmp_path / "src", ("26",))
+    source = _tiny_upstream_file(tmp_path / "src", ("a",))
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     target = download_locomo(tmp_path / "cache", url=source.as_uri())
     assert target.read_bytes() == source.read_bytes()
     assert (tmp_path / "cache" / "locomo10.json.sha256").read_text().startswith(digest)
-    assert load_locomo(tmp_path / "cache")[0].sample_id == "conv-26"
-    with pytest.raises(ValueError, match="sha256"):
+    assert load_locomo(tmp_path / "cache")[0].sample_id == "conv-a"
+    assert dataset_sha256(tmp_path / "cache") == digest
+    with pytest.raises(DatasetChecksumError, match="sha256"):
         download_locomo(tmp_path / "other", url=source.as_uri(), sha256="0" * 64)
-    assert not any((tmp_path / "other").iterdir())
+    assert not (tmp_path / "other").exists() or not any((tmp_path / "other").iterdir())
+
+
+def test_a_downloaded_file_changed_later_is_refused(tmp_path: Path) -> None:
+    target = download_locomo(tmp_path / "cache", url=_tiny_upstream_file(tmp_path / "src").as_uri())
+    target.write_text(target.read_text().replace("line 1", "line one"))
+    with pytest.raises(DatasetChecksumError) as info:
+        load_locomo(target)
+    message = str(info.value)
+    assert str(target) in message and "verify=False" in message
+    recorded = (tmp_path / "cache" / "locomo10.json.sha256").read_text().split()[0]
+    assert recorded in message and hashlib.sha256(target.read_bytes()).hexdigest() in message
+    assert [c.sample_id for c in load_locomo(target, verify=False)] == ["conv-a", "conv-b"]
+
+
+def test_an_edited_release_file_names_file_and_digests(tmp_path: Path) -> None:
+    edited = tmp_path / "26.json"
+    edited.write_text(json.dumps(_tiny_conversation()))
+    with pytest.raises(DatasetChecksumError) as info:
+        load_locomo(tmp_path)
+    message = str(info.value)
+    actual = hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert str(edited) in message and LOCOMO_FILES_SHA256["26.json"] in message and actual in message
+    assert load_locomo(tmp_path, verify=False)[0].sample_id == "26"
+
+
+def test_files_outside_the_release_load_unchecked(tmp_path: Path) -> None:
+    (tmp_path / "7.json").write_text(json.dumps(_tiny_conversation()))
+    (conv,) = load_locomo(tmp_path)
+    assert conv.sample_id == "7" and [t.text for t in conv.turns] == ["line 1", "line 2", "line 3"]
+    assert conv.questions[0].qid == "7:q0"
+
+
+@needs_data
+def test_the_shared_data_is_the_release() -> None:
+    assert dataset_sha256(DATA_DIR) == LOCOMO_SHA256
+    for name, digest in LOCOMO_FILES_SHA256.items():
+        assert hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest
 
 
 def test_stride_takes_a_systematic_sample_keeping_the_category_mix(conversations):

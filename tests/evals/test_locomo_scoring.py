@@ -100,14 +100,37 @@ def test_categories_2_and_4_are_plain_f1() -> None:
 
 
 def test_bleu1_brevity_penalty() -> None:
-    # pred [cat, sat] all in ref [cat, sat, on, mat]: precision 1, BP = e^(1 - 4/2)
+    # pred [the, cat, sat] all in ref [the, cat, sat, on, the, mat]: precision 1, BP = e^(1 - 6/3)
     assert bleu1("the cat sat", "the cat sat on the mat") == pytest.approx(math.exp(-1))
     # pred [cat, cat, cat, sat, on, mat] vs ref [cat, sat]: clipped 1 + 1 = 2 of 6;
     # longer than the reference, so BP = 1
     assert bleu1("cat cat cat sat on mat", "cat sat") == pytest.approx(1 / 3)
     assert bleu1("cat sat", "cat sat") == 1.0
-    assert bleu1("", "cat") == 0.0
+    assert bleu1("", "cat") == 0.0 and bleu1("cat", "") == 0.0
     assert bleu1("running", "runs") == 0.0  # no stemming, unlike F1
+
+
+def test_bleu1_counts_words_as_mem0_does() -> None:
+    # mem0/MemOS: lower-cased nltk word tokens, punctuation and articles kept:
+    # [the, capital, is, paris, .] vs [paris]: 1 of 5 (the LoCoMo-normalised count would be 1 of 3)
+    assert bleu1("The capital is Paris.", "Paris") == pytest.approx(0.2)
+    assert bleu1("PARIS", "paris") == 1.0
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(st.text(alphabet="abc .,!", max_size=30), st.text(alphabet="abc .,!", min_size=1, max_size=30))
+def test_bleu1_is_nltk_sentence_bleu_with_unigram_weights(prediction: str, answer: str) -> None:
+    from nltk.tokenize import word_tokenize
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    pred = word_tokenize(prediction.lower(), preserve_line=True)
+    ref = word_tokenize(answer.lower(), preserve_line=True)
+    expected = sentence_bleu([ref], pred, weights=(1, 0, 0, 0), smoothing_function=SmoothingFunction().method1)
+    assert bleu1(prediction, answer) == pytest.approx(expected if pred and ref else 0.0)
+
+
+def test_scoring_version_counts_the_bleu_change() -> None:
+    assert SCORING_VERSION == 2
 
 
 def test_evidence_recall_at_k() -> None:
