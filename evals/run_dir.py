@@ -4,9 +4,7 @@ environment (git commit, dirty tree, package versions, machine) and metrics."""
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,19 +32,11 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def environment(repo: Path, command: str) -> dict[str, Any]:
-    return {
-        "command": command,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.machine(),
-            "python": platform.python_version(),
-            "cpus": _cpu_count(),
-        },
-        "git": git_state(repo),
-        "packages": package_versions(),
-    }
+def environment(repo: Path, command: str, **dataset_and_scoring: Any) -> dict[str, Any]:
+    """The run's environment record; a thin alias of `evals.environment.environment_record` (see there)."""
+    from evals.environment import environment_record
+
+    return environment_record(repo, command, **dataset_and_scoring)
 
 
 def _cpu_count() -> int | None:
