@@ -1,7 +1,9 @@
 """Logs a run's config, metrics and per-question table to Weights & Biases.
 
 Offline by default: runs land in the run directory and `wandb sync` uploads
-them later.
+them later (README: "What a run is"). W&B's own console output (banners,
+run history, sync hints) is switched off with `Settings(silent=True)`; its
+errors still raise.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from evals.loggers import quiet_library_logs
 
 
 class WandbLogger:
@@ -22,8 +26,10 @@ class WandbLogger:
     def start(self, run_dir: Path, name: str, config: Mapping[str, Any]) -> None:
         import wandb
 
+        quiet_library_logs()
         self._run = wandb.init(project=self.project, entity=self.entity, mode=self.mode, dir=str(run_dir),
-                               name=name, config=dict(config), tags=self.tags, reinit="finish_previous")
+                               name=name, config=dict(config), tags=self.tags, reinit="finish_previous",
+                               settings=wandb.Settings(silent=True))  # fmt: skip
 
     def log_metrics(self, metrics: Mapping[str, Any]) -> None:
         self._run.summary.update(_flatten(metrics))
@@ -44,7 +50,8 @@ class WandbLogger:
 
 
 class NoLogger:
-    def start(self, run_dir: Path, name: str, config: Mapping[str, Any]) -> None: ...
+    def start(self, run_dir: Path, name: str, config: Mapping[str, Any]) -> None:
+        quiet_library_logs()
 
     def log_metrics(self, metrics: Mapping[str, Any]) -> None: ...
 
