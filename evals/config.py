@@ -1,55 +1,155 @@
 """Typed schemas of the run config, registered with Hydra's ConfigStore.
 
-The YAML files in conf/ extend these, so a misspelt key or a wrong type fails
-when Hydra composes the config, before any model loads.
+Every option YAML in a config group (conf/<group>/<name>.yaml) names its
+`_target_` and starts with `defaults: [/schema/<group>/<name>@_here_, _self_]`.
+The schema is the dataclass `<TargetClass>Config`, found in the target's own
+module (the rule for new components: one module + one YAML) or, for
+components written before the rule, in `evals/schemas/<group>.py`. So a
+misspelt key or a wrong type fails when Hydra composes the config, and value
+checks (`__post_init__`) run in `validate` before any model loads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Optional
+import importlib
+from dataclasses import dataclass, field, is_dataclass
+from pathlib import Path
+from typing import Any
 
+import yaml
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from evals.locomo.loader import CATEGORY_NAMES
+from memos_lab.tiers.activation.tier import KVMode
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+NO_SCHEMA_GROUPS = ("experiment", "hydra")  # global overrides, checked against RunConfig itself
+
+
+class ConfigError(ValueError):
+    """A config value is wrong; the message names the key."""
 
 
 @dataclass
-class LocomoConfig:
-    name: str = "locomo"
-    path: Optional[str] = None  # None: env var MEMOS_LAB_LOCOMO, the cache, or ../shared/data
-    sample_ids: Optional[list[str]] = None  # None: all conversations
-    categories: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
-    max_questions: Optional[int] = None  # per conversation
-    question_stride: int = 1  # every k-th question: a systematic sample keeping the category mix
+class BudgetConfig:
+    """What the scheduler may keep resident (see memos_lab/scheduling/README.md)."""
+
+    kv_tokens: int | None = None  # tokens of memory held as KV caches (None: no token budget)
+    kv_bytes: int | None = None  # bytes of KV caches held (None: no byte budget)
+    adapter_slots: int = 1  # LoRA adapters loaded at once
 
     def __post_init__(self) -> None:
-        unknown = set(self.categories) - set(CATEGORY_NAMES)
-        if unknown:
-            raise ValueError(f"dataset.categories: unknown LoCoMo categories {sorted(unknown)}")
-        if self.question_stride < 1:
-            raise ValueError(f"dataset.question_stride must be >= 1, got {self.question_stride}")
-        if self.max_questions is not None and self.max_questions < 1:
-            raise ValueError(f"dataset.max_questions must be >= 1, got {self.max_questions}")
+        if self.kv_tokens is not None and self.kv_bytes is not None:
+            raise ConfigError("budget.kv_tokens and budget.kv_bytes are exclusive: set one")
+        for key in ("kv_tokens", "kv_bytes", "adapter_slots"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise ConfigError(f"budget.{key}={value} must be >= 1")
+
+
+@dataclass
+class KVSettings:
+    """How the KV tier builds a scheduled prefix (`kv.mode=`, `kv.recompute_tokens=`)."""
+
+    mode: KVMode = KVMode.composed  # composed: one piece per memory; exact: one prefill of the resident set
+    recompute_tokens: int = 0  # composed: first tokens of each piece recomputed in context (EPIC)
+
+    def __post_init__(self) -> None:
+        if self.recompute_tokens < 0:
+            raise ConfigError(f"kv.recompute_tokens={self.recompute_tokens} must be >= 0")
 
 
 @dataclass
 class RunConfig:
-    dataset: LocomoConfig = MISSING
+    dataset: Any = MISSING
     model: Any = MISSING
     embedder: Any = MISSING
     memory: Any = MISSING
     tier: Any = MISSING
     logger: Any = MISSING
+    policy: Any = None  # null: no scheduler; a policy: the scheduler manages the KV tier's residency
+    workload: Any = None  # null: the dataset's questions in order; else a workload (evals/workloads/)
+    scheduler: Any = None  # the MemScheduler's own settings (conf/scheduler/)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    kv: KVSettings = field(default_factory=KVSettings)
     task_name: str = "locomo"
     tags: list[str] = field(default_factory=list)
     seed: int = 0
-    torch_threads: Optional[int] = None  # None: torch's default (all cores)
+    torch_threads: int | None = None  # None: the cores this process may use, shared with other live runs
+    compare_with: list[str] = field(default_factory=list)  # memory options run on the same questions, for the table
     print_table: bool = True
 
 
-def register_configs() -> None:
+def register_configs(conf_dir: Path = CONF_DIR) -> None:
+    """Register the run schema and one schema per option YAML under `schema/<group>/<name>`."""
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
-    store.store(group="dataset", name="locomo_schema", node=LocomoConfig)
+    for path in sorted(conf_dir.glob("*/*.yaml")):
+        group = path.parent.name
+        if group in NO_SCHEMA_GROUPS:
+            continue
+        node = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        target = node.get("_target_") or (node.get(group) or {}).get("_target_")  # a `@package _global_` option
+        if target is None:
+            raise ConfigError(f"{path}: an option of group '{group}' must name its _target_")
+        store.store(group=f"schema/{group}", name=path.stem, node=schema_for(target, group))
+
+
+def schema_for(target: str, group: str) -> type:
+    """The dataclass `<Class>Config` for `target`: in its module, else in evals.schemas.<group>."""
+    module_name, _, class_name = target.rpartition(".")
+    name = f"{class_name}Config"
+    places = [module_name, f"evals.schemas.{group}"]
+    for place in places:
+        try:
+            schema = getattr(importlib.import_module(place), name, None)
+        except ModuleNotFoundError as error:
+            if error.name != place:
+                raise
+            continue
+        if schema is not None and is_dataclass(schema):
+            declared = getattr(schema, "_target_", None)
+            if declared != target:
+                raise ConfigError(f"{place}.{name} declares _target_ {declared!r}, the YAML {target!r}")
+            return schema
+    raise ConfigError(f"no schema for {target}: define a dataclass {name} in {' or '.join(places)}")
+
+
+def validate(cfg: DictConfig) -> None:
+    """Run every typed node's value checks (`__post_init__`), naming the key that is wrong.
+
+    Hydra checks keys and types at composition; values that depend on each
+    other or on ranges are checked here, before anything heavy loads.
+    """
+    unknown = sorted(set(cfg.keys()) - set(RunConfig.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"unknown top-level key(s) {', '.join(map(str, unknown))}: see `python run.py --cfg job`")
+    for key in cfg.keys():
+        node = cfg[key] if not OmegaConf.is_interpolation(cfg, key) else None
+        schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
+        if schema is not None and is_dataclass(schema):
+            _check_values(schema, _values(node), str(key))
+    if cfg.get("torch_threads") is not None and cfg.torch_threads < 1:
+        raise ConfigError(f"torch_threads={cfg.torch_threads} must be >= 1")
+
+
+def _values(node: DictConfig) -> dict[str, Any]:
+    """The node's values, interpolations resolved where they can be outside a running Hydra app."""
+    values = {}
+    for key in node.keys():
+        try:
+            value = node[key]
+            if isinstance(value, DictConfig | ListConfig):
+                value = OmegaConf.to_container(value, resolve=True)  # resolved where it lives: memory.tier = ${tier}
+        except Exception:  # an interpolation of Hydra's runtime, e.g. ${hydra:runtime.output_dir}
+            value = "<resolved at run time>"
+        values[key] = value
+    return values
+
+
+def _check_values(schema: type, values: dict[str, Any], key: str) -> None:
+    try:
+        OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), values))
+    except Exception as error:  # __post_init__ checks raise ValueError/TypeError; OmegaConf its own errors
+        message = str(error).splitlines()[0]
+        raise ConfigError(message if f"{key}." in message or message.startswith(key) else f"{key}: {message}") from None

@@ -31,6 +31,7 @@ def evaluate(system: MemorySystem, conversations: Sequence[Conversation], run_di
                 continue
             progress.set_postfix_str(f"ingest {conversation.sample_id}")
             built = {"conversation": conversation.sample_id, "ingest_s": _timed_ingest(system, conversation)}
+            system.plan(pending)
             progress.set_postfix_str(f"conv {conversation.sample_id}")
             for question in pending:
                 records.append(score_record(question, system.answer(question)) | built)
@@ -70,6 +71,7 @@ def score_record(question: Question, answer: SystemAnswer) -> dict[str, Any]:
         **answer.extras,
     }
     for k in RECALL_KS:
-        recall = evidence_recall(question.evidence, answer.retrieved_refs, k) if answer.retrieved_refs else None
+        # None only when the system did not search (closed-book, baselines); an empty search found nothing: 0.
+        recall = evidence_recall(question.evidence, answer.retrieved_refs, k) if answer.searched else None
         record[f"evidence_recall@{k}"] = recall
     return record

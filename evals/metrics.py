@@ -22,9 +22,10 @@ def summarise(
     records: Sequence[Mapping[str, Any]],
     accuracy: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]],
     bytes_stored: Mapping[str, int],
+    scheduling: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     tokens = [r["prompt_tokens"] for r in records]
-    return {
+    summary = {
         **accuracy(records),
         "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS},
         "prompt_tokens_mean": float(np.mean(tokens)) if tokens else None,
@@ -32,6 +33,19 @@ def summarise(
         "bytes_stored": dict(bytes_stored),
         "bytes_stored_total": int(sum(bytes_stored.values())),
     }
+    if scheduling is not None:
+        summary["scheduling"] = dict(scheduling) | hit_rates(records)
+    return summary
+
+
+def hit_rates(records: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Share of retrieved memories (cubes, tokens) that the KV tier already held when asked."""
+    def ratio(part: str, whole: str) -> float | None:
+        total = sum(r.get(whole, 0) for r in records)
+        return sum(r.get(part, 0) for r in records) / total if total else None
+
+    return {"kv_hit_rate_cubes": ratio("kv_hit_cubes", "retrieved_cubes"),
+            "kv_hit_rate_tokens": ratio("kv_hit_tokens", "retrieved_tokens")}
 
 
 def ingest_seconds(records: Sequence[Mapping[str, Any]]) -> dict[str, float] | None:

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import inspect
 import random
+import signal
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from evals.config import validate
 from evals.harness import evaluate
-from evals.locomo.loader import Conversation, load_locomo, select
 from evals.locomo.scoring import aggregate
 from evals.metrics import summarise
-from evals.run_dir import environment, write_json
-from evals.summary import print_summary
+from evals.run_dir import begin, environment, write_json
+from evals.summary import print_comparison, print_summary
+from evals.threads import default_threads, register_live_run
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def set_threads(threads: int | None) -> None:
+class RunTerminated(KeyboardInterrupt):
+    """SIGTERM: the run stops like a Ctrl-C, its status says cancelled, and it can be resumed."""
+
+
+def set_threads(threads: int | None) -> int:
     import torch
 
-    if threads is not None:
-        if threads < 1:
-            raise ValueError(f"torch_threads must be >= 1, got {threads}")
-        torch.set_num_threads(threads)
+    register_live_run()
+    chosen = threads if threads is not None else default_threads()
+    torch.set_num_threads(chosen)
+    return chosen
 
 
 def seed_everything(seed: int) -> None:
@@ -36,40 +43,109 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_dataset(cfg: DictConfig) -> list[Conversation]:
-    ids = None if cfg.sample_ids is None else [str(i) for i in cfg.sample_ids]
-    conversations = select(load_locomo(cfg.path), sample_ids=ids, categories=list(cfg.categories),
-                           max_questions=cfg.max_questions, stride=cfg.question_stride)
-    if not any(c.questions for c in conversations):
-        raise ValueError(f"dataset selection has no questions: sample_ids={ids}, categories={list(cfg.categories)}")
-    return conversations
+def load_conversations(cfg: DictConfig):
+    """The dataset's conversations, reshaped by the workload when one is configured."""
+    from hydra.utils import instantiate
+
+    dataset = instantiate(cfg.dataset)
+    conversations = dataset.load()
+    if cfg.get("workload") is not None:
+        conversations = instantiate(cfg.workload)(conversations)
+    return dataset, conversations
+
+
+def scheduler_factory(cfg: DictConfig):
+    """A `scheduler(tier=...)` factory when a policy is configured, else None."""
+    if cfg.get("policy") is None:
+        return None
+    from hydra.utils import instantiate
+
+    budget = cfg.budget
+    kv_tokens = budget.kv_tokens if (budget.kv_tokens or budget.kv_bytes) else 1024
+    return instantiate(cfg.scheduler, policy=instantiate(cfg.policy), kv_tokens=kv_tokens, kv_bytes=budget.kv_bytes)
+
+
+def build_system(cfg: DictConfig, memory: DictConfig, model):
+    from hydra.utils import instantiate
+
+    factory = instantiate(memory)
+    scheduler = scheduler_factory(cfg)
+    if scheduler is None:
+        return factory(model=model)
+    if "scheduler" not in inspect.signature(factory.func).parameters:
+        raise ValueError(f"a scheduling policy needs memory=memos (with tier=kv), not {factory.func.__name__}")
+    return factory(model=model, scheduler=scheduler)
 
 
 def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
+    """Evaluate the configured system (and any `compare_with` baselines) and write the run directory."""
     from hydra.utils import instantiate
 
+    validate(cfg)
     seed_everything(cfg.seed)
-    set_threads(cfg.torch_threads)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    conversations = load_dataset(cfg.dataset)
+    threads = set_threads(cfg.torch_threads)
+    dataset, conversations = load_conversations(cfg)
+    config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    record = environment(REPO_ROOT, command) | {
+        "dataset": {"name": dataset.name, "path": str(dataset.path), "sha256": dataset.sha256,
+                    "scoring_version": dataset.scoring_version},
+        "torch_threads": threads,
+    }
+    begin(run_dir, config, record)
+    model = instantiate(cfg.model)
+    system = build_system(cfg, cfg.memory, model)
+    metrics = _evaluate(cfg, system, conversations, run_dir, config)
+    rows = {system.name: metrics} | _baselines(cfg, model, conversations, run_dir)
+    if cfg.print_table:
+        size = f"{metrics['n']} questions from {len(conversations)} conversation(s)"
+        print_summary(metrics, title=f"{system.name} / {cfg.task_name}: {size}")
+        if len(rows) > 1:
+            print_comparison(rows, title=f"on the same {metrics['n']} questions")
+        print(f"results: {run_dir} (records.jsonl, metrics.json, config.yaml, environment.json)")
+    return metrics
+
+
+def _evaluate(cfg: DictConfig, system, conversations, run_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
+    from hydra.utils import instantiate
+
     logger = instantiate(cfg.logger)
-    system = instantiate(cfg.memory)(model=instantiate(cfg.model))
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
-    write_json(run_dir / "environment.json", environment(REPO_ROOT, command))
     write_json(run_dir / "status.json", {"status": "running"})
-    logger.start(run_dir, name=run_dir.name, config=OmegaConf.to_container(cfg, resolve=True))
+    logger.start(run_dir, name=run_dir.name, config=config)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         records = evaluate(system, conversations, run_dir)
-        metrics = summarise(records, aggregate, system.bytes_stored())
+        metrics = summarise(records, aggregate, system.bytes_stored(), getattr(system, "scheduling_summary", None))
         write_json(run_dir / "metrics.json", metrics)
         logger.log_metrics(metrics)
         logger.log_records(records)
-    except BaseException:
+    except KeyboardInterrupt:
         write_json(run_dir / "status.json", {"status": "cancelled"})
         raise
+    except Exception as error:
+        write_json(run_dir / "status.json", {"status": "failed", "error": f"{type(error).__name__}: {error}"})
+        raise
     finally:
+        signal.signal(signal.SIGTERM, previous)
         logger.finish()
     write_json(run_dir / "status.json", {"status": "complete"})
-    if cfg.print_table:
-        print_summary(metrics, title=f"{system.name} / {cfg.dataset.name} -> {run_dir}")
     return metrics
+
+
+def _baselines(cfg: DictConfig, model, conversations, run_dir: Path) -> dict[str, dict[str, Any]]:
+    """`compare_with`: other memory options on the same questions, each in run_dir/baselines/<name>."""
+    from hydra import compose
+
+    rows = {}
+    for name in cfg.compare_with:
+        memory = compose(config_name="config", overrides=[f"memory={name}"]).memory
+        system = build_system(OmegaConf.merge(cfg, {"policy": None}), memory, model)
+        sub_dir = run_dir / "baselines" / name
+        sub_dir.mkdir(parents=True, exist_ok=True)
+        records = evaluate(system, conversations, sub_dir)
+        rows[system.name] = summarise(records, aggregate, system.bytes_stored())
+        write_json(sub_dir / "metrics.json", rows[system.name])
+    return rows
+
+
+def _terminate(signum, frame) -> None:
+    raise RunTerminated(f"signal {signum}")

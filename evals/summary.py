@@ -36,3 +36,18 @@ def print_summary(metrics: Mapping[str, Any], title: str) -> None:
     for name, value in summary_rows(metrics):
         table.add_row(name, value)
     Console().print(table)
+
+
+COMPARISON_COLUMNS = (("F1", "f1"), ("BLEU-1", "bleu1"), ("recall@10", "evidence_recall@10"),
+                      ("prompt tokens", "prompt_tokens_mean"))
+
+
+def print_comparison(rows: Mapping[str, Mapping[str, Any]], title: str) -> None:
+    """One line per system on the same questions: accuracy, recall, context size and answer latency."""
+    table = Table(title=title)
+    for name in ("system", *(label for label, _ in COMPARISON_COLUMNS), "answer ms p50"):
+        table.add_column(name, justify="left" if name == "system" else "right")
+    for system, metrics in rows.items():
+        cells = [_fmt(metrics.get(key)) for _, key in COMPARISON_COLUMNS]
+        table.add_row(system, *cells, _fmt(metrics["latency_ms"]["answer"]["p50"]))
+    Console().print(table)

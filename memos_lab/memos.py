@@ -1,13 +1,14 @@
 """The MemOS facade: remember text, search it, answer through a tier.
 
-It wires the store (persistence), the retriever (plaintext index) and one
-answering tier (plaintext, activation or parameter). It knows no benchmark.
+It wires the store (persistence), the retriever (plaintext index), one
+answering tier (plaintext, activation or parameter) and, optionally, the
+memory scheduler that decides what the tier holds. It knows no benchmark.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class Answer:
     hits: list[Hit]
     response: Response
     search_s: float
+    searched: bool = False  # retrieval ran (an empty result is then a miss, not "no retrieval")
+    scheduling: dict[str, Any] = field(default_factory=dict)  # the scheduler's accounting of this query
 
 
 class MemOS:
@@ -43,13 +46,16 @@ class MemOS:
         top_k: int = 10,
         mode: Mode = "hybrid",
         count_tokens: Callable[[str], int] | None = None,
+        scheduler: Callable[..., Any] | None = None,
     ) -> None:
+        """`scheduler`: a factory `scheduler(tier=...)` (e.g. a partial MemScheduler), or None."""
         self.store = store
         self.retriever = retriever
         self.tier = tier
         self.top_k = top_k
         self.mode = mode
         self.count_tokens = count_tokens
+        self.scheduler = None if scheduler is None else scheduler(tier=tier)
 
     def remember(self, items: Sequence[MemoryItem], namespace: str, actor: str) -> list[MemCube]:
         """Store each item as a plaintext cube owned by `actor` and index it."""
@@ -60,8 +66,11 @@ class MemOS:
         return stored
 
     def commit(self, namespace: str, actor: str) -> None:
-        """Let the tier build its payloads (KV caches, adapters) from the namespace's memories."""
-        self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
+        """Let the tier build its payloads (KV caches, adapters) from the namespace's memories.
+
+        With a scheduler the tier holds only what the scheduler hands it, so nothing is built here."""
+        if self.scheduler is None:
+            self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
 
     def reindex(self, namespace: str, actor: str) -> None:
         """Rebuild the retrieval index of a namespace from the store (after a restart)."""
@@ -83,10 +92,20 @@ class MemOS:
         hits, cubes = self.search(question, namespace, actor) if searching else ([], [])
         search_s = time.perf_counter() - start
         response = self.tier.respond(namespace, actor, question, cubes)
-        return Answer(response.text, cubes, hits, response, search_s)
+        scheduling = self.scheduler.after_answer(namespace, actor, cubes) if self.scheduler else {}
+        return Answer(response.text, cubes, hits, response, search_s, searching, scheduling)
 
-    def bytes_stored(self, actor: str) -> dict[str, int]:
-        plaintext = sum(h.size_bytes for h in self.store.list(actor, kind=Kind.PLAINTEXT))
+    def plan(self, questions: Sequence[str], namespace: str, actor: str) -> None:
+        """Tell a clairvoyant scheduling policy (the oracle) what these questions will retrieve, in order."""
+        if self.scheduler is not None and self.scheduler.needs_future and self.tier.use_retrieval:
+            keys = [cube.id for q in questions for cube in self.search(q, namespace, actor)[1]]
+            self.scheduler.plan(keys)
+
+    def bytes_stored(self, owners: Iterable[tuple[str, str]]) -> dict[str, int]:
+        """Bytes per tier over the (namespace, actor) pairs given: every conversation a run holds."""
+        owners = list(owners)
+        plaintext = sum(h.size_bytes for ns, actor in owners
+                        for h in self.store.list(actor, namespace=ns, kind=Kind.PLAINTEXT))
         stored = {"plaintext": plaintext}
         if self.tier.kind is not Kind.PLAINTEXT:
             stored[self.tier.kind.value] = self.tier.bytes_stored()

@@ -33,7 +33,7 @@ def test_remember_then_answer_with_the_relevant_memory(tmp_path, minilm):
     assert [c.header.provenance.refs for c in cubes] == [("0",), ("1",), ("2",)]
     answer = memos.answer("What is the name of Alice's cat?", "alice", "alice")
     assert answer.retrieved[0].text == FACTS[0] and len(answer.hits) == 2
-    assert memos.bytes_stored("alice") == {"plaintext": sum(len(f.encode()) for f in FACTS)}
+    assert memos.bytes_stored([("alice", "alice")]) == {"plaintext": sum(len(f.encode()) for f in FACTS)}
 
 
 def test_another_actor_retrieves_nothing_it_may_not_read(tmp_path, minilm):

@@ -4,6 +4,7 @@ then answer its questions."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ class SystemAnswer:
     search_s: float = 0.0
     retrieved_refs: tuple[str, ...] = ()
     retrieved_ids: tuple[str, ...] = ()
+    searched: bool = False  # True when memory was searched: an empty result then scores recall 0, not "n/a"
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -31,6 +33,9 @@ class MemorySystem(ABC):
 
     @abstractmethod
     def answer(self, question: Question) -> SystemAnswer: ...
+
+    def plan(self, questions: Sequence[Question]) -> None:  # noqa: B027 (optional hook)
+        """Called after `ingest` with the questions to come, in order (a clairvoyant policy uses it)."""
 
     def bytes_stored(self) -> dict[str, int]:
         return {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from evals.locomo.loader import Conversation, Question, Turn
 from evals.systems.base import MemorySystem, SystemAnswer, turn_line
@@ -20,6 +21,22 @@ from memos_lab.tiers.activation.build import build_memory_kv
 from memos_lab.tiers.activation.inject import generate_with_kv
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class FullContextConfig:
+    _target_: str = "evals.systems.full_context.FullContext"
+    _partial_: bool = True
+    max_new_tokens: int = 32
+    reserve_tokens: int = 256  # window tokens kept free for the question and the answer
+    check_questions: int = 3  # the first answers are also computed by plain prompting and must match
+
+    def __post_init__(self) -> None:
+        for key in ("max_new_tokens", "reserve_tokens"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"memory.{key}={getattr(self, key)} must be >= 1")
+        if self.check_questions < 0:
+            raise ValueError(f"memory.check_questions={self.check_questions} must be >= 0")
 
 
 class FullContext(MemorySystem):
@@ -38,12 +55,14 @@ class FullContext(MemorySystem):
         self.memory = ""
         self.kv = None
         self.turns_in_context: tuple[str, ...] = ()
+        self.prefix_bytes: dict[str, int] = {}  # conversation -> bytes of its pre-filled prefix
 
     def ingest(self, conversation: Conversation) -> None:
         turns = newest_that_fit(conversation.turns, self.model.count_tokens, self.budget)
         self.turns_in_context = tuple(t.dia_id for t in turns)
         self.memory = format_memories([turn_line(t) for t in turns])
         self.kv = build_memory_kv(self.model, self.memory)
+        self.prefix_bytes[conversation.sample_id] = self.kv.nbytes
 
     def answer(self, question: Question) -> SystemAnswer:
         input_ids = self.model.chat_ids(MemoryPrompt(self.memory, question.question).messages())
@@ -63,7 +82,8 @@ class FullContext(MemorySystem):
         return plain == text
 
     def bytes_stored(self) -> dict[str, int]:
-        return {"activation": 0 if self.kv is None else self.kv.nbytes}
+        """KV bytes of every conversation's prefix (each is built, used and dropped in turn)."""
+        return {"activation": sum(self.prefix_bytes.values())}
 
 
 def newest_that_fit(turns: Sequence[Turn], count_tokens, budget: int) -> list[Turn]:

@@ -1,10 +1,16 @@
 """MemOS under evaluation: every turn becomes a plaintext cube in the
-conversation's namespace; answers come from retrieval plus the chosen tier."""
+conversation's namespace; answers come from retrieval plus the chosen tier,
+with the memory scheduler between them when a policy is configured."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Any
+
+from omegaconf import MISSING
 
 from evals.locomo.loader import Conversation, Question, Turn
 from evals.systems.base import MemorySystem, SystemAnswer, turn_line
@@ -14,7 +20,28 @@ from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.store import CubeStore
 from memos_lab.tiers.base import AnswerTier
-from memos_lab.tiers.plaintext.retriever import Mode, Retriever
+from memos_lab.tiers.plaintext.retriever import Retriever
+
+
+class RetrievalMode(str, Enum):
+    dense = "dense"
+    lexical = "lexical"
+    hybrid = "hybrid"
+
+
+@dataclass
+class MemOSSystemConfig:
+    _target_: str = "evals.systems.memos_system.MemOSSystem"
+    _partial_: bool = True
+    embedder: Any = MISSING  # an embedder node (the `embedder` group)
+    tier: Any = MISSING  # a tier node (the `tier` group)
+    store_dir: str = MISSING  # where the run's cube store lives
+    top_k: int = 10  # memories retrieved per question (0: no retrieval)
+    mode: RetrievalMode = RetrievalMode.hybrid
+
+    def __post_init__(self) -> None:
+        if self.top_k < 0:
+            raise ValueError(f"memory.top_k={self.top_k} must be >= 0")
 
 
 class MemOSSystem(MemorySystem):
@@ -27,7 +54,8 @@ class MemOSSystem(MemorySystem):
         tier: Callable[..., AnswerTier],
         store_dir: str,
         top_k: int = 10,
-        mode: Mode = "hybrid",
+        mode: RetrievalMode | str = "hybrid",
+        scheduler: Any = None,
     ) -> None:
         self.store = CubeStore(Path(store_dir))
         self.memos = MemOS(
@@ -35,14 +63,17 @@ class MemOSSystem(MemorySystem):
             Retriever(embedder),
             tier(model=model, store=self.store),
             top_k=top_k,
-            mode=mode,
+            mode=RetrievalMode(mode).value,
             count_tokens=model.count_tokens,
+            scheduler=scheduler,
         )
         self.namespace = self.actor = ""
+        self.ingested: dict[str, str] = {}  # namespace -> actor, for the costs of every conversation
 
     def ingest(self, conversation: Conversation) -> None:
         self.namespace = f"locomo-{conversation.sample_id}"
         self.actor = f"speakers-{conversation.sample_id}"
+        self.ingested[self.namespace] = self.actor
         if self.store.list(self.actor, namespace=self.namespace):  # resuming a run: the store has it
             self.memos.reindex(self.namespace, self.actor)
         else:
@@ -61,11 +92,20 @@ class MemOSSystem(MemorySystem):
             search_s=answer.search_s,
             retrieved_refs=tuple(ref for cube in answer.retrieved for ref in cube.header.provenance.refs),
             retrieved_ids=tuple(cube.id for cube in answer.retrieved),
-            extras=response.extras,
+            searched=answer.searched,
+            extras={**response.extras, **answer.scheduling},
         )
 
+    def plan(self, questions) -> None:
+        self.memos.plan([q.question for q in questions], self.namespace, self.actor)
+
+    @property
+    def scheduling_summary(self) -> dict | None:
+        return None if self.memos.scheduler is None else self.memos.scheduler.summary()
+
     def bytes_stored(self) -> dict[str, int]:
-        return self.memos.bytes_stored(self.actor)
+        """Bytes per tier over every conversation this system ingested."""
+        return self.memos.bytes_stored(self.ingested.items())
 
 
 def _memory_item(sample_id: str, turn: Turn) -> MemoryItem:

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from evals.locomo.loader import Conversation, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.models.base import ChatModel
 from memos_lab.prompts import MemoryPrompt
+
+
+@dataclass
+class NoMemoryConfig:
+    _target_: str = "evals.systems.no_memory.NoMemory"
+    _partial_: bool = True
+    max_new_tokens: int = 32
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError(f"memory.max_new_tokens={self.max_new_tokens} must be >= 1")
 
 
 class NoMemory(MemorySystem):

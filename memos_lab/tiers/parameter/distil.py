@@ -14,7 +14,6 @@ import copy
 import math
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +34,7 @@ class DistilConfig:
     rank: int = 16  # LoRA rank r
     alpha: float = 32.0  # LoRA scale numerator: updates are scaled by alpha / rank
     dropout: float = 0.0  # LoRA dropout on the adapter input
-    target_modules: Sequence[str] = field(default_factory=lambda: LLAMA_LINEAR)  # module names that get LoRA
+    target_modules: list[str] = field(default_factory=lambda: list(LLAMA_LINEAR))  # module names that get LoRA
     steps: int = 200  # optimiser steps
     lr: float = 1e-3  # peak AdamW learning rate (linear warm-up, cosine decay to 10%)
     warmup_steps: int = 10

@@ -1,0 +1,205 @@
+"""MemScheduler: what lives in the activation tier, under a budget, decided by a policy.
+
+It sits between the MemOS facade and the tiers. The facade reports every
+answered query (`after_answer`: which cubes retrieval brought); the scheduler
+counts which of them the KV tier already held (its hit rate), queues the
+accesses, and every `interval` queries `tick`s: the queued accesses go through
+a `BudgetedCache` (the policy picks victims; the budget is never exceeded),
+and each namespace whose resident set changed is handed to the tier
+(`set_resident`), which pre-fills or loads only what is new. The tier never
+calls the scheduler; the policy sees statistics only.
+
+Budgets are in KV tokens of the memory lines (`kv_tokens`) or bytes
+(`kv_bytes` = tokens x the model's KV bytes per token). Build costs given to
+cost-aware policies are measured: the tier's prefill seconds per token so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from memos_lab.cube import MemCube
+from memos_lab.scheduling.cache import BudgetedCache
+from memos_lab.scheduling.policies.base import Policy
+
+
+@dataclass
+class MemSchedulerConfig:
+    _target_: str = "memos_lab.scheduling.scheduler.MemScheduler"
+    _partial_: bool = True
+    interval: int = 1  # queries between ticks (the scheduler acts between queries)
+
+    def __post_init__(self) -> None:
+        if self.interval < 1:
+            raise ValueError(f"scheduler.interval={self.interval} must be >= 1")
+
+
+@dataclass(frozen=True)
+class Access:
+    cube: MemCube
+    namespace: str
+    actor: str
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    seconds: float = 0.0
+    promotions: int = 0
+    evictions: int = 0
+    prefill_tokens: int = 0
+    prefill_s: float = 0.0
+    pieces_loaded: int = 0
+
+
+@dataclass
+class Totals:
+    ticks: int = 0
+    promotions: int = 0
+    evictions: int = 0
+    scheduler_s: float = 0.0
+    prefill_tokens: int = 0
+    prefill_s: float = 0.0
+    resident_tokens: list[int] = field(default_factory=list)  # after each tick
+    resident_bytes: list[int] = field(default_factory=list)
+
+
+class MemScheduler:
+    def __init__(self, tier: Any, policy: Callable[..., Policy], kv_tokens: int | None = None,
+                 kv_bytes: int | None = None, interval: int = 1) -> None:
+        if not hasattr(tier, "set_resident"):
+            raise ValueError(f"the scheduler manages KV residency: tier {type(tier).__name__} has none (use tier=kv)")
+        if (kv_tokens is None) == (kv_bytes is None):
+            raise ValueError("the scheduler needs exactly one budget: budget.kv_tokens or budget.kv_bytes")
+        if interval < 1:
+            raise ValueError(f"scheduler.interval={interval} must be >= 1")
+        self.tier, self.interval = tier, interval
+        self.unit = "tokens" if kv_tokens is not None else "bytes"
+        self.cache = BudgetedCache(policy, kv_tokens if kv_tokens is not None else kv_bytes)
+        self.policy_name = self.cache.policy.name
+        self.clock = 0  # accesses observed so far: the policies' logical time
+        self.trace: list[str] = []
+        self.pending: list[Access] = []
+        self.queries_since_tick = 0
+        self.cubes: dict[str, Access] = {}
+        self.tokens: dict[str, int] = {}
+        self.totals = Totals()
+
+    @property
+    def needs_future(self) -> bool:
+        return hasattr(self.cache.policy, "set_future")
+
+    def plan(self, future_keys: Sequence[str]) -> None:
+        """Tell a clairvoyant policy (the oracle) the accesses to come, in order."""
+        if self.needs_future:
+            self.cache.policy.set_future([*self.trace, *future_keys])
+
+    def after_answer(self, namespace: str, actor: str, retrieved: Sequence[MemCube]) -> dict[str, Any]:
+        """Account one answered query; tick when `interval` queries have passed. Returns the record's fields."""
+        resident = {c.id for c in self.tier.hot(namespace).cubes}
+        tokens = [self._tokens(c) for c in retrieved]
+        hit_tokens = sum(t for c, t in zip(retrieved, tokens, strict=True) if c.id in resident)
+        for cube in retrieved:
+            self.pending.append(Access(cube, namespace, actor))
+            self.trace.append(cube.id)
+        self.queries_since_tick += 1
+        report = self.tick() if self.queries_since_tick >= self.interval else TickReport()
+        return {
+            "policy": self.policy_name,
+            "kv_hit_cubes": sum(c.id in resident for c in retrieved),
+            "retrieved_cubes": len(retrieved),
+            "kv_hit_tokens": hit_tokens,
+            "retrieved_tokens": sum(tokens),
+            "scheduler_s": report.seconds,
+            "promotions": report.promotions,
+            "evictions": report.evictions,
+            "scheduler_prefill_tokens": report.prefill_tokens,
+            "scheduler_prefill_s": report.prefill_s,
+            "kv_resident_tokens": self._resident_tokens(),
+            "kv_resident_bytes": self._resident_tokens() * self.tier.bytes_per_token,
+        }
+
+    def tick(self) -> TickReport:
+        """Run the queued accesses through the cache and make the tier hold what it decided."""
+        start = time.perf_counter()
+        before = set(self.cache.resident)
+        for access in self.pending:
+            self._access(access)
+        self.pending, self.queries_since_tick = [], 0
+        after = set(self.cache.resident)
+        report = TickReport(promotions=len(after - before), evictions=len(before - after))
+        for namespace in sorted({self.cubes[k].namespace for k in before ^ after}):
+            self._apply(namespace, report)
+        report.seconds = time.perf_counter() - start
+        self._add(report)
+        return report
+
+    def summary(self) -> dict[str, Any]:
+        totals = self.totals
+        return {
+            "policy": self.policy_name,
+            "budget": {"unit": self.unit, "capacity": self.cache.capacity},
+            "interval": self.interval,
+            "ticks": totals.ticks,
+            "promotions": totals.promotions,
+            "evictions": totals.evictions,
+            "scheduler_s": totals.scheduler_s,
+            "scheduler_prefill_tokens": totals.prefill_tokens,
+            "scheduler_prefill_s": totals.prefill_s,
+            "kv_resident_tokens_max": max(totals.resident_tokens, default=0),
+            "kv_resident_tokens_mean": _mean(totals.resident_tokens),
+            "kv_resident_bytes_max": max(totals.resident_bytes, default=0),
+            "kv_resident_bytes_mean": _mean(totals.resident_bytes),
+        }
+
+    def _access(self, access: Access) -> None:
+        key = access.cube.id
+        self.cubes[key] = access
+        tokens = self._tokens(access.cube)
+        size = tokens if self.unit == "tokens" else tokens * self.tier.bytes_per_token
+        self.cache.access(key, size, self.clock, cost_s=tokens * self._seconds_per_token(),
+                          priority=int(access.cube.header.priority))
+        self.clock += 1
+
+    def _apply(self, namespace: str, report: TickReport) -> None:
+        keys = [k for k in self.cache.resident if self.cubes[k].namespace == namespace]
+        actor = next((self.cubes[k].actor for k in keys), None) or self._actor_of(namespace)
+        residency = self.tier.set_resident(namespace, actor, [self.cubes[k].cube for k in keys])
+        report.prefill_tokens += residency.built.prefill_tokens
+        report.prefill_s += residency.built.prefill_s
+        report.pieces_loaded += residency.built.pieces_loaded
+
+    def _actor_of(self, namespace: str) -> str:
+        return next(a.actor for a in reversed(list(self.cubes.values())) if a.namespace == namespace)
+
+    def _tokens(self, cube: MemCube) -> int:
+        if cube.id not in self.tokens:
+            self.tokens[cube.id] = self.tier.memory_tokens(cube)
+        return self.tokens[cube.id]
+
+    def _resident_tokens(self) -> int:
+        return sum(self.tokens[k] for k in self.cache.resident)
+
+    def _seconds_per_token(self) -> float:
+        """Measured prefill seconds per token so far (0.0 before the first build: cost then falls back to size)."""
+        totals = self.totals
+        return totals.prefill_s / totals.prefill_tokens if totals.prefill_tokens else 0.0
+
+    def _add(self, report: TickReport) -> None:
+        totals = self.totals
+        totals.ticks += 1
+        totals.promotions += report.promotions
+        totals.evictions += report.evictions
+        totals.scheduler_s += report.seconds
+        totals.prefill_tokens += report.prefill_tokens
+        totals.prefill_s += report.prefill_s
+        totals.resident_tokens.append(self._resident_tokens())
+        totals.resident_bytes.append(self._resident_tokens() * self.tier.bytes_per_token)
+
+
+def _mean(values: Sequence[int]) -> float:
+    return sum(values) / len(values) if values else 0.0
