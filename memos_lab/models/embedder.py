@@ -4,6 +4,7 @@ or any sentence-transformers id."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 from memos_lab.models.base import ModelNotAvailableError
 from memos_lab.models.hf_local import resolve_device
@@ -18,6 +19,18 @@ class Embedder:
         self._model = _load(model, resolve_device(device))
         self.dim = int(self._model.get_embedding_dimension())
 
+    @cached_property
+    def identity(self) -> str:
+        """Name, dimension and a digest of the weights: equal identities give equal vectors.
+        Stored embeddings are keyed by it, so a changed model never reuses old ones."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for key, tensor in sorted(self._model.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=_uint8()).numpy().tobytes())
+        return f"{self.name}|dim={self.dim}|weights={digest.hexdigest()[:16]}"
+
     def encode(self, texts: Sequence[str]):
         """L2-normalised float32 vectors, shape (len(texts), dim)."""
         import numpy as np
@@ -28,6 +41,12 @@ class Embedder:
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _uint8():
+    import torch
+
+    return torch.uint8
 
 
 def _load(model: str, device: str):
