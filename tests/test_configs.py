@@ -25,7 +25,10 @@ def _compose(overrides=()):
         return compose(config_name="config", overrides=list(overrides))
 
 
-@pytest.mark.parametrize("group", ["dataset", "model", "embedder", "memory", "tier", "logger"])
+GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("experiment", "hydra"))
+
+
+@pytest.mark.parametrize("group", GROUPS)
 def test_every_option_composes(group):
     for option in _options(group):
         cfg = _compose([f"{group}={option}"])
@@ -58,6 +61,69 @@ def test_unknown_top_level_key_is_refused():
 def test_wrong_type_is_refused():
     with pytest.raises((ConfigCompositionException, ValidationError), match="max_questions"):
         _compose(["dataset.max_questions=many"])
+
+
+# (override, key the message must name): every one is refused before any model loads.
+BAD_OVERRIDES = [
+    ("memory.top_k=ten", "memory.top_k"),
+    ("memory.top_k=-1", "memory.top_k"),
+    ("memory.mode=hybird", "memory.mode"),
+    ("memory.bogus=1", "bogus"),
+    ("+memory.bogus=1", "bogus"),
+    ("tier=kv tier.max_tokens=many", "tier.max_tokens"),
+    ("tier=kv tier.recompute_tokens=-2", "tier.recompute_tokens"),
+    ("dataset.categories=[9]", "dataset.categories"),
+    ("dataset.question_stride=0", "dataset.question_stride"),
+    ("dataset.max_questions=-3", "dataset.max_questions"),
+    ("dataset.question_sample=0", "dataset.question_sample"),
+    ("model.dtype=float8", "model.dtype"),
+    ("logger.mode=loud", "logger.mode"),
+    ("embedder.batch_size=0", "embedder.batch_size"),
+    ("budget.kv_tokens=0", "budget.kv_tokens"),
+    ("budget.kv_tokens=5 budget.kv_bytes=5", "budget.kv_tokens"),
+    ("kv.mode=fast", "kv.mode"),
+    ("policy=lrfu policy.lam=2", "policy.lam"),
+    ("scheduler.interval=0", "scheduler.interval"),
+    ("workload=zipf_drift workload.queries=0", "workload.queries"),
+    ("torch_threads=0", "torch_threads"),
+    ("+sed=3", "sed"),
+    ("+policy=lru", "policy"),
+    ("policy=lr", "policy"),
+    ("tier=lora tier.distil.rank=0", "rank"),
+]
+
+
+@pytest.mark.parametrize(("override", "key"), BAD_OVERRIDES)
+def test_a_bad_override_is_refused_naming_its_key(override, key):
+    from evals.config import validate
+
+    with pytest.raises(Exception, match=key.replace(".", r"\.")) as caught:
+        validate(_compose(override.split()))
+    assert "Traceback" not in str(caught.value)
+
+
+def test_bad_overrides_print_one_line_without_a_traceback(tmp_path):
+    for override in ("dataset.question_stride=0", "memory.mode=hybird", "+foo=1"):
+        result = _run(override, "logger=none", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert not (tmp_path / "run" / "config.yaml").exists()
+
+
+def test_every_option_has_a_schema_with_its_target():
+    from evals.config import schema_for
+
+    for path in CONF.glob("*/*.yaml"):
+        if path.parent.name in ("experiment", "hydra"):
+            continue
+        node = _compose([f"{path.parent.name}={path.stem}"])[path.parent.name]
+        assert schema_for(node._target_, path.parent.name)._target_ == node._target_
+
+
+def test_the_users_first_command_composes_the_scheduler():
+    cfg = _compose(["policy=lru", "tier=kv"])
+    assert cfg.policy._target_.endswith("LRU") and cfg.tier._target_.endswith("ActivationTier")
+    sweep = _compose(["policy=oracle", "budget.kv_tokens=256", "workload=zipf_drift"])
+    assert sweep.tier._target_.endswith("ActivationTier") and sweep.memory.top_k == 3
 
 
 def test_unknown_group_option_is_refused():

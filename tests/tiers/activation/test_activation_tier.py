@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from config_helpers import group_node
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from memos_lab.cube import Kind, plaintext_cube
 from memos_lab.prompts import MemoryPrompt, format_memories
@@ -15,7 +13,6 @@ from memos_lab.tiers.activation.serialize import kv_from_cube
 from memos_lab.tiers.activation.tier import ActivationTier
 
 NS, ACTOR = "conv-1", "speakers-1"
-KV_YAML = Path(__file__).parents[3] / "conf" / "tier" / "kv.yaml"
 
 
 @pytest.fixture()
@@ -91,7 +88,7 @@ def test_unprepared_namespace_prompts_plainly(model, store, cubes, questions):
 
 
 def test_hydra_node_builds_the_tier_and_refuses_bad_values(model, store):
-    node = OmegaConf.load(KV_YAML)
+    node = group_node("tier", "kv")
     built = instantiate(node)(model=model, store=store)
     assert isinstance(built, ActivationTier) and built.max_tokens == node.max_tokens
     assert built.select_hot([], 10) == []

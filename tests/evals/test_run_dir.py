@@ -1,0 +1,49 @@
+"""A run directory refuses a resume of another config and appends each resume's environment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals.run_dir import RunDirMismatchError, begin, write_json
+from evals.threads import default_threads, live_pids, register_live_run, usable_cores
+
+CONFIG = {"memory": {"_target_": "NoMemory", "max_new_tokens": 32}, "torch_threads": 1, "seed": 0}
+
+
+def test_a_resume_appends_its_environment_and_keeps_the_first(tmp_path):
+    assert begin(tmp_path, CONFIG, {"git": {"commit": "aaa"}}) is False
+    assert begin(tmp_path, CONFIG | {"torch_threads": 2}, {"git": {"commit": "bbb"}}) is True
+    env = json.loads((tmp_path / "environment.json").read_text())
+    assert env["git"]["commit"] == "aaa" and [r["git"]["commit"] for r in env["resumed"]] == ["bbb"]
+
+
+def test_a_resume_with_another_system_is_refused(tmp_path):
+    begin(tmp_path, CONFIG, {})
+    other = CONFIG | {"memory": {"_target_": "MemOSSystem", "max_new_tokens": 32}}
+    with pytest.raises(RunDirMismatchError, match="memory._target_"):
+        begin(tmp_path, other, {})
+
+
+def test_json_results_never_hold_nan(tmp_path):
+    with pytest.raises(ValueError):
+        write_json(tmp_path / "x.json", {"ttft": float("nan")})
+
+
+def test_threads_are_shared_with_other_live_runs(tmp_path):
+    import subprocess
+    import sys
+
+    assert default_threads(tmp_path) == usable_cores()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / str(sleeper.pid)).touch()
+        (tmp_path / "999999999").touch()  # a dead run's marker is cleaned up
+        assert default_threads(tmp_path) == max(1, usable_cores() // 2)
+        assert live_pids(tmp_path) == {sleeper.pid} and not (tmp_path / "999999999").exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    register_live_run(tmp_path)
+    assert default_threads(tmp_path) == usable_cores()  # itself does not count twice
