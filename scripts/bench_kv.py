@@ -15,27 +15,32 @@ run and interleaved (so machine load hits every mode alike):
 TTFTs are medians over --repeats. On a CPU shared with other jobs, --threads 1
 is far steadier than torch's default (idle threads spin while others wait). `break_even_tokens` is the shortest measured
 length from which the KV path is faster at every longer length.
+
+The memory is LoCoMo's conversation lines; without the dataset the script
+stops with a clear message unless --synthetic asks for seeded synthetic lines
+(recorded in settings.memory). Writing into results/ needs a clean git tree
+(or --allow-dirty, which marks the file "dirty" with a "warning").
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
-import json
 import os
-import platform
+import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.locomo.loader import DatasetNotFoundError, load_locomo  # noqa: E402
+from memos_lab.atomic import write_json  # noqa: E402
 from memos_lab.models.hf_local import HFCausalLM  # noqa: E402
 from memos_lab.prompts import MemoryPrompt, format_memories  # noqa: E402
 from memos_lab.store import CubeStore  # noqa: E402
@@ -50,16 +55,14 @@ QUESTION = (
 )
 ACTOR = "bench"
 MODES = ("prefill", "kv", "kv_disk")
-DIRTY_PATHS = ("memos_lab/tiers/activation", "memos_lab/models", "memos_lab/prompts.py", "scripts/bench_kv.py")
 
 
-def memory_lines(count: int = 2000) -> tuple[str, list[str]]:
-    """LoCoMo conversation lines, "Speaker: text", in order; seeded synthetic lines without the dataset."""
-    try:
-        lines = [f"{turn.speaker}: {turn.text}" for conv in load_locomo() for turn in conv.turns]
-        return "LoCoMo conversation lines in order, as format_memories writes them", lines[:count]
-    except DatasetNotFoundError:
-        return "synthetic lines (LoCoMo not found)", [synthetic_line(i) for i in range(count)]
+def memory_lines(count: int = 2000, synthetic: bool = False) -> tuple[str, list[str]]:
+    """LoCoMo conversation lines, "Speaker: text", in order; seeded synthetic lines only when asked for."""
+    if synthetic:
+        return "synthetic lines (--synthetic)", [synthetic_line(i) for i in range(count)]
+    lines = [f"{turn.speaker}: {turn.text}" for conv in load_locomo() for turn in conv.turns]
+    return "LoCoMo conversation lines in order, as format_memories writes them", lines[:count]
 
 
 def synthetic_line(i: int) -> str:
@@ -144,37 +147,16 @@ def break_even(rows: list[dict[str, Any]]) -> int | None:
     return best
 
 
-def environment(model, argv: list[str]) -> dict[str, Any]:
+def environment(record: dict[str, Any], model) -> dict[str, Any]:
+    """The shared environment record plus what this benchmark depends on: threads, device, model fingerprint."""
     import torch
-    import transformers
 
-    return {
-        "command": "python " + " ".join(argv),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--", *DIRTY_PATHS)),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "device": model.device,
-            "load_average_at_start": list(os.getloadavg()),
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-        },
+    return record | {
+        "torch_threads": torch.get_num_threads(),
+        "device": model.device,
         "model": model.fingerprint(),
+        "load_average_at_start": list(os.getloadavg()),
     }
-
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -184,14 +166,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeats", type=int, default=3, help="TTFT samples per mode (median reported)")
     parser.add_argument("--max-new-tokens", type=int, default=16, help="answer length for the identity check")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--synthetic", action="store_true", help="seeded synthetic memory lines instead of LoCoMo")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="write into results/ from a dirty git tree (the file is marked dirty)")
     args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    record = environment_record(REPO, shlex.join(["python", "scripts/bench_kv.py", *argv]))
+    try:
+        marks = dirty_marks(record, args.out, REPO, args.allow_dirty)
+        memory_kind, lines = memory_lines(synthetic=args.synthetic)
+    except DatasetNotFoundError as exc:
+        sys.exit(f"bench_kv: {exc} Or pass --synthetic for seeded synthetic memory lines.")
+    except DirtyTreeError as exc:
+        sys.exit(f"bench_kv: {exc}")
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
     model = HFCausalLM()
-    report = environment(model, [Path(sys.argv[0]).as_posix(), *(argv if argv is not None else sys.argv[1:])])
-    memory_kind, lines = memory_lines()
+    report = {**marks, "environment": environment(record, model)}
     report["settings"] = {
         "repeats": args.repeats,
         "max_new_tokens": args.max_new_tokens,
@@ -209,11 +202,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             row = measure(Case(model, store, memory_of(model, lines, length)), args.repeats, args.max_new_tokens)
             rows.append(row)
             print(_row_text(row), file=sys.stderr, flush=True)
-    report["machine"]["load_average_at_end"] = list(os.getloadavg())
+    report["environment"]["load_average_at_end"] = list(os.getloadavg())
     report["results"] = rows
     report["break_even_tokens"] = break_even(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_json(args.out, report)  # strict JSON: a NaN raises instead of writing an invalid file
     return report
 
 

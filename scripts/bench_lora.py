@@ -13,29 +13,34 @@ half trained as QA pairs, half held out (only their evidence turns trained),
 base vs adapter on each half, with the adapter's perplexity and cost.
 Accuracy: the normalised gold answer appears in the normalised prediction
 (LoCoMo normalisation); mean LoCoMo token F1 is reported beside it.
+
+With --no-base the base-model answers are not computed: their fields are
+null and listed under "not_measured". Writing into results/ needs a clean git
+tree (or --allow-dirty, which marks the file "dirty" with a "warning").
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
+import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.harness import first_line  # noqa: E402
 from evals.locomo.scoring import f1_score, normalize_answer  # noqa: E402
 from evals.synthetic_facts import Fact, generate_facts  # noqa: E402
 from evals.systems.base import turn_line  # noqa: E402
+from memos_lab.atomic import dumps_json, write_json  # noqa: E402
 from memos_lab.cube import plaintext_cube  # noqa: E402
 from memos_lab.models.hf_local import HFCausalLM  # noqa: E402
 from memos_lab.prompts import MemoryPrompt  # noqa: E402
@@ -55,14 +60,20 @@ HELD_OUT = (
 )
 
 
-def main() -> None:
-    args = _parse_args()
+def main(argv: list[str] | None = None) -> dict:
+    args = _parse_args(argv)
+    # At the start: the commit and tree that ran, not a later one; a dirty tree is refused before any work.
+    record = environment_record(REPO, shlex.join(["python", "scripts/bench_lora.py", *_argv(argv)]))
+    try:
+        marks = dirty_marks(record, args.out, REPO, args.allow_dirty)
+    except DirtyTreeError as exc:
+        sys.exit(str(exc))
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)  # on a shared CPU, 1 thread beats oversubscribed OpenMP spinning
     model = HFCausalLM()
-    environment = _environment(model, args)  # at the start: the commit and tree that ran, not a later one
+    environment = _environment(record, model, args)
     facts = generate_facts(args.facts, seed=args.seed) if args.facts else []
     config = DistilConfig(rank=args.rank, alpha=2.0 * args.rank, steps=args.steps, lr=args.lr, seed=args.seed,
                           train_statements=args.statements, warmup_steps=min(10, args.steps // 4))  # fmt: skip
@@ -75,47 +86,59 @@ def main() -> None:
             result.update(bench_users(tier, facts, args))
         if args.locomo_questions:
             result["locomo"] = bench_locomo(tier, args)
-    result["environment"] = environment | {"load_average_at_end": os.getloadavg()}
+    result["environment"] = environment | {"load_average_at_end": list(os.getloadavg())}
     out = Path(args.out)
     if args.update and out.exists():  # add this run's parts to an earlier run's file; both environments kept
         earlier = json.loads(out.read_text())
         result = {**earlier, **result, "environment": earlier["environment"], "config": earlier["config"],
                   "environment_update": result["environment"], "config_update": result["config"]}  # fmt: skip
+        if earlier.get("dirty"):
+            marks = marks or {k: earlier[k] for k in ("dirty", "warning") if k in earlier}
+    result = {**marks, **{k: v for k, v in result.items() if k not in ("dirty", "warning")}}
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, (dict, list))}, indent=2))
+    write_json(out, result)  # strict JSON: a NaN raises here instead of writing an invalid file
+    print(dumps_json({k: v for k, v in result.items() if not isinstance(v, (dict, list))}), end="")
+    return result
+
+
+BASE_FIELDS = ("acc_base", "acc_base_paraphrase", "f1_base", "ttft_base_ms")
 
 
 def bench_facts(tier: ParameterTier, facts: list[Fact], args) -> dict:
-    skip = [{"text": "", "ttft_s": float("nan")}] * len(facts)  # --no-base: ablations that reuse a base run
-    base_q = _answer_base(tier, [f.question for f in facts]) if args.base else skip
-    base_p = _answer_base(tier, [f.paraphrase for f in facts]) if args.base else skip
+    base_q = _answer_base(tier, [f.question for f in facts]) if args.base else None  # --no-base: not measured
+    base_p = _answer_base(tier, [f.paraphrase for f in facts]) if args.base else None
     ppl_base = perplexity(tier, None)
     tier.prepare("synthetic", "bench", _cubes(facts, "synthetic"))
     lora_q = _answer_tier(tier, "synthetic", [f.question for f in facts])
     lora_p = _answer_tier(tier, "synthetic", [f.paraphrase for f in facts])
     gold = [f.answer for f in facts]
-    return {
+    measured = base_q is not None
+    result = {
         "n_facts": len(facts),
-        "acc_base": _accuracy(base_q, gold),
-        "acc_base_paraphrase": _accuracy(base_p, gold),
+        "acc_base": _accuracy(base_q, gold) if measured else None,
+        "acc_base_paraphrase": _accuracy(base_p, gold) if measured else None,
         "acc_lora": _accuracy(lora_q, gold),
         "acc_lora_paraphrase": _accuracy(lora_p, gold),
-        "f1_base": _f1(base_q, gold),
+        "f1_base": _f1(base_q, gold) if measured else None,
         "f1_lora": _f1(lora_q, gold),
         "f1_lora_paraphrase": _f1(lora_p, gold),
         "ppl_base": ppl_base,
         "ppl_lora": perplexity(tier, adapter_name("synthetic")),
         "train_s": tier.train_s["synthetic"],
         "adapter_bytes": tier.bytes_stored(),
-        "ttft_base_ms": 1000 * statistics.median(g["ttft_s"] for g in base_q),
+        "ttft_base_ms": 1000 * statistics.median(g["ttft_s"] for g in base_q) if measured else None,
         "ttft_lora_ms": 1000 * statistics.median(g["ttft_s"] for g in lora_q),
         "loss_first_last": [tier.losses["synthetic"][0], tier.losses["synthetic"][-1]],
         "samples": [
-            {"question": f.question, "gold": f.answer, "base": b["text"], "lora": q["text"], "paraphrase": p["text"]}
-            for f, b, q, p in list(zip(facts, base_q, lora_q, lora_p, strict=True))[:10]
+            {"question": f.question, "gold": f.answer, "base": b["text"] if measured else None, "lora": q["text"],
+             "paraphrase": p["text"]}
+            for f, b, q, p in list(zip(facts, base_q or [None] * len(facts), lora_q, lora_p, strict=True))[:10]
         ],
     }
+    if not measured:
+        result["not_measured"] = {"fields": [*BASE_FIELDS, "samples[].base"],
+                                  "reason": "--no-base: base-model answers skipped (null here, not zero)"}  # fmt: skip
+    return result
 
 
 def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
@@ -269,32 +292,23 @@ def _cubes(facts: list[Fact], namespace: str) -> list:
             for f in facts]  # fmt: skip
 
 
-def _environment(model: HFCausalLM, args) -> dict:
-    import peft
+def _environment(record: dict, model: HFCausalLM, args) -> dict:
     import torch
-    import transformers
 
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "memos_lab/tiers/parameter", "scripts"],
-                                capture_output=True, text=True).stdout.strip())  # fmt: skip
-    return {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": commit,
-        "git_dirty_parameter_tier": dirty,
-        "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
-        "cpu_count": os.cpu_count(),
+    return record | {
+        "args": vars(args),
         "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "peft": peft.__version__,
-        "model": model.fingerprint(),
         "device": model.device,
+        "model": model.fingerprint(),
+        "load_average_at_start": list(os.getloadavg()),
     }
 
 
-def _parse_args() -> argparse.Namespace:
+def _argv(argv: list[str] | None) -> list[str]:
+    return sys.argv[1:] if argv is None else list(argv)
+
+
+def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="results/bench_lora.json")
     parser.add_argument("--facts", type=int, default=100)
@@ -311,7 +325,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--locomo-sample", type=int, default=0, help="index of the LoCoMo conversation")
     parser.add_argument("--update", action="store_true", help="add this run's parts to an existing --out file")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    return parser.parse_args()
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="write into results/ from a dirty git tree (the file is marked dirty)")
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":

@@ -5,30 +5,34 @@
 For each size: batch insert, single put, get (counted and uncounted), update
 (cubes/s); catalogue bytes per cube; and list / readable_ids with access checks
 (an ordinary actor) against without (the administrator), in the same run. The
-JSON records the machine, the date, the command and the git commit.
+JSON records the machine, the date, the command and the git commit. Writing
+into results/ needs a clean git tree (or --allow-dirty, which marks the file
+"dirty" with a "warning").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
+import shlex
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
-from memos_lab.cube import MemCube
-from memos_lab.store import ADMIN, CubeStore
-from memos_lab.store.store import CATALOGUE_FILE
-from memos_lab.store.workload import fill, share, synthetic_cube
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
+from memos_lab.atomic import write_json  # noqa: E402
+from memos_lab.cube import MemCube  # noqa: E402
+from memos_lab.store import ADMIN, CubeStore  # noqa: E402
+from memos_lab.store.store import CATALOGUE_FILE  # noqa: E402
+from memos_lab.store.workload import fill, share, synthetic_cube  # noqa: E402
 
 OPS = 200  # single puts and updates per size (each fsyncs)
 GETS = 2000
@@ -104,43 +108,29 @@ def access_cost(store: CubeStore) -> dict[str, float]:
     return {k: round(v, 5) for k, v in found.items()} | {"ns_cubes": len(store.readable_ids("alice", namespace=ns))}
 
 
-def environment() -> dict[str, object]:
-    return {
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-        },
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty_store": bool(_git("status", "--porcelain", "--", "memos_lab/store", "memos_lab/cube.py")),
-    }
-
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--dir", default=None, help="where to build the temporary stores (default: system temp)")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="write into results/ from a dirty git tree (the file is marked dirty)")
     args = parser.parse_args(argv)
-    report = environment() | {"results": []}
+    argv = sys.argv[1:] if argv is None else list(argv)
+    record = environment_record(REPO, shlex.join(["python", "scripts/bench_store.py", *argv]))
+    record["sqlite"] = sqlite3.sqlite_version
+    try:
+        marks = dirty_marks(record, args.out, REPO, args.allow_dirty)
+    except DirtyTreeError as exc:
+        sys.exit(f"bench_store: {exc}")
+    report = {**marks, "environment": record, "results": []}
     for n in args.sizes:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             result = bench_size(n, Path(tmp) / "store")
         print(json.dumps(result), flush=True)
         report["results"].append(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_json(args.out, report)
     print(f"wrote {args.out}")
 
 

@@ -5,24 +5,30 @@
 Only complete runs from a clean git tree are tabulated; cancelled, running and
 dirty-tree runs are listed apart (or included with --include-dirty, and
 --include-partial: scored on the questions answered so far, marked partial).
+An existing table is never overwritten without --force, and a table is
+written into results/ only from a clean tree (or with --allow-dirty, which
+marks the JSON "dirty" with a "warning" and says so in the Markdown).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.locomo.scoring import aggregate  # noqa: E402
 from evals.metrics import summarise  # noqa: E402
 from evals.records import RecordsFile  # noqa: E402
-from evals.run_dir import environment, write_json  # noqa: E402
+from memos_lab.atomic import write_json, write_text  # noqa: E402
 
 COLUMNS = ("system", "n", "f1", "f1_1", "f1_2", "f1_3", "f1_4", "bleu1", "recall@5", "recall@10",
            "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens", "bytes", "ingest_s")
@@ -103,27 +109,40 @@ def collect(roots: list[Path], include_dirty: bool, include_partial: bool = Fals
     return rows, skipped
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="run directories or folders of them")
     parser.add_argument("--out", type=Path, required=True, help="output path without suffix (.md, .json)")
     parser.add_argument("--include-dirty", action="store_true", help="also tabulate runs made from a dirty git tree")
     parser.add_argument("--include-partial", action="store_true",
                         help="also tabulate running or cancelled runs on the questions answered so far")
-    args = parser.parse_args()
+    parser.add_argument("--force", action="store_true", help="overwrite an existing OUT.md / OUT.json")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="write into results/ from a dirty git tree (the table is marked dirty)")
+    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    outputs = [args.out.with_suffix(".json"), args.out.with_suffix(".md")]
+    existing = [str(p) for p in outputs if p.exists()]
+    if existing and not args.force:
+        sys.exit(f"results_table: {', '.join(existing)} exists; pass --force to overwrite it")
+    made = environment_record(REPO, shlex.join(["python", "scripts/results_table.py", *argv]))
+    try:
+        marks = dirty_marks(made, args.out.with_suffix(".json"), REPO, args.allow_dirty)
+    except DirtyTreeError as exc:
+        sys.exit(f"results_table: {exc}")
     rows, skipped = collect(args.runs, args.include_dirty, args.include_partial)
     if not rows:
         sys.exit(f"no complete runs under {[str(r) for r in args.runs]} ({len(skipped)} skipped: {skipped[:5]})")
-    made = environment(Path(__file__).resolve().parents[1], " ".join(["python", *sys.argv]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_json(args.out.with_suffix(".json"), {"made_by": made, "rows": rows, "skipped": skipped})
-    header = (f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
-              f"{made['date']}, commit {made['git']['commit']}.\n\n"
+    write_json(outputs[0], {**marks, "made_by": made, "rows": rows, "skipped": skipped})
+    warning = f"**Warning: {marks['warning']}.**\n\n" if marks else ""
+    header = (f"{warning}Made by `{made['command']}` on {made['machine']['platform']} "
+              f"({made['machine']['cpus']} CPUs), {made['date']}, commit {made['git']['commit']}.\n\n"
               "Latencies in ms; bytes = bytes stored by the memory; ingest_s = seconds to build the memory "
               "of all conversations (indexing, KV prefill or adapter training).\n\n")
     commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
                          f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
-    args.out.with_suffix(".md").write_text(header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")
+    write_text(outputs[1], header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")
     print(markdown(rows))
 
 
