@@ -86,11 +86,8 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     threads = set_threads(cfg.torch_threads)
     dataset, conversations = load_conversations(cfg)
     config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    record = environment(REPO_ROOT, command) | {
-        "dataset": {"name": dataset.name, "path": str(dataset.path), "sha256": dataset.sha256,
-                    "scoring_version": dataset.scoring_version},
-        "torch_threads": threads,
-    }
+    record = environment(REPO_ROOT, command, dataset_path=dataset.path, dataset_sha256=dataset.sha256,
+                         scoring_version=dataset.scoring_version) | {"torch_threads": threads}
     begin(run_dir, config, record)
     model = instantiate(cfg.model)
     system = build_system(cfg, cfg.memory, model)

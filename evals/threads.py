@@ -5,7 +5,8 @@ take all of them and a prefill slows down >10x (measured: 1.5k tokens, 2.5 s
 alone, 36-45 s with two runs on 2 cores). A run instead counts the cores it
 may use (its CPU affinity, so `taskset` is respected) and the memos_lab runs
 alive on this machine (one pid file each under the cache), and takes its
-share. `torch_threads=N` overrides.
+share, never more than the cores the 1-minute load average leaves idle
+(other programs count too). `torch_threads=N` overrides.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def default_threads(live_runs_dir: Path = LIVE_RUNS_DIR) -> int:
-    """This run's share of its cores, counting itself and the live runs registered in `live_runs_dir`."""
-    return max(1, usable_cores() // (1 + len(live_pids(live_runs_dir) - {os.getpid()})))
+def default_threads(live_runs_dir: Path = LIVE_RUNS_DIR, load: float | None = None) -> int:
+    """This run's share of its cores, counting itself and the live runs registered in `live_runs_dir`,
+    capped by the cores that `load` (default: the 1-minute load average) leaves idle."""
+    cores = usable_cores()
+    share = cores // (1 + len(live_pids(live_runs_dir) - {os.getpid()}))
+    load = os.getloadavg()[0] if load is None and hasattr(os, "getloadavg") else (load or 0.0)
+    return max(1, min(share, cores - round(load)))
 
 
 def register_live_run(live_runs_dir: Path = LIVE_RUNS_DIR) -> None:

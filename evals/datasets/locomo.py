@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import random
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from evals.locomo.loader import CATEGORY_NAMES, Conversation, load_locomo, resolve_locomo_path, select
+from evals.locomo.loader import (
+    CATEGORY_NAMES,
+    Conversation,
+    dataset_sha256,
+    load_locomo,
+    resolve_locomo_path,
+    select,
+)
 from evals.locomo.scoring import SCORING_VERSION
 
 
@@ -52,12 +58,7 @@ class LocomoDataset:
 
     @cached_property
     def sha256(self) -> str:
-        """sha256 of the data file (of the sorted JSON files, for a folder of per-conversation files)."""
-        files = [self.path] if self.path.is_file() else sorted(self.path.glob("*.json"))
-        digest = hashlib.sha256()
-        for file in files:
-            digest.update(file.read_bytes())
-        return digest.hexdigest()
+        return dataset_sha256(self.path)
 
     def load(self) -> list[Conversation]:
         chosen = select(load_locomo(self.path), sample_ids=self.sample_ids, categories=self.categories,

@@ -35,15 +35,16 @@ def test_threads_are_shared_with_other_live_runs(tmp_path):
     import subprocess
     import sys
 
-    assert default_threads(tmp_path) == usable_cores()
+    assert default_threads(tmp_path, load=0.0) == usable_cores()
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (tmp_path / str(sleeper.pid)).touch()
         (tmp_path / "999999999").touch()  # a dead run's marker is cleaned up
-        assert default_threads(tmp_path) == max(1, usable_cores() // 2)
+        assert default_threads(tmp_path, load=0.0) == max(1, usable_cores() // 2)
         assert live_pids(tmp_path) == {sleeper.pid} and not (tmp_path / "999999999").exists()
     finally:
         sleeper.kill()
         sleeper.wait()
     register_live_run(tmp_path)
-    assert default_threads(tmp_path) == usable_cores()  # itself does not count twice
+    assert default_threads(tmp_path, load=0.0) == usable_cores()  # itself does not count twice
+    assert default_threads(tmp_path, load=float(usable_cores())) == 1  # a busy machine: one thread
