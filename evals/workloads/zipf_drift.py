@@ -21,6 +21,9 @@ from evals.synthetic_facts import generate_facts
 from evals.workloads.zipf import zipf_draws
 
 
+DATE = "1 May 2024"  # every fact is stated in one session
+
+
 @dataclass
 class ZipfDriftConfig:
     _target_: str = "evals.workloads.zipf_drift.ZipfDrift"
@@ -47,8 +50,8 @@ class ZipfDrift:
     def __call__(self, conversations: Sequence[Conversation] = ()) -> list[Conversation]:
         """The dataset's conversations are not used: this workload makes its own memory."""
         facts = generate_facts(self.memories, seed=self.seed)
-        turns = tuple(Turn(f"D1:{i + 1}", "facts", fact.statement, 1, "") for i, fact in enumerate(facts))
-        return [Conversation(f"zipf{self.seed}", "facts", "facts", turns, tuple(self._stream(facts)))]
+        turns = tuple(Turn(f"D1:{i + 1}", "notes", fact.statement, 1, DATE) for i, fact in enumerate(facts))
+        return [Conversation(f"zipf{self.seed}", "notes", "notes", turns, tuple(self._stream(facts)))]
 
     def _stream(self, facts) -> list[Question]:
         rng = np.random.default_rng(self.seed)
