@@ -107,7 +107,7 @@ def raw_index(kind: str, vectors: np.ndarray, config: RetrievalConfig):
     return index
 
 
-def bench_index(n: int, kind: str, queries: int, seed: int) -> dict[str, Any]:
+def bench_index(n: int, kind: str, queries: int, seed: int, quiet: bool = False) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     vectors, qvecs = unit(rng, n), unit(rng, queries)
     texts, qtexts = words(rng, n), words(rng, queries, per=4)
@@ -169,7 +169,8 @@ def bench_index(n: int, kind: str, queries: int, seed: int) -> dict[str, Any]:
         "bytes_per_memory": ours_bytes / n, "raw_bytes_per_memory": raw_bytes / n,
         "bytes_ratio": ours_bytes / raw_bytes if raw_bytes > 0 else None,
     }
-    print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+    if not quiet:
+        print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     del retriever, embedder, vectors
     gc.collect()
     return row
@@ -238,6 +239,7 @@ def main() -> None:
     made["own_dirty"] = bool(subprocess.run(["git", "status", "--porcelain", "--", *OWN_PATHS], cwd=REPO,
                                             capture_output=True, text=True).stdout.strip())
     made["threads"] = args.threads
+    bench_index(2000, "flat", 5, args.seed + 1, quiet=True)  # warm-up: imports, the stemmer, the allocator
     rows = []
     for n in args.sizes:
         queries = max(20, args.queries * 10_000 // n) if n > 10_000 else args.queries

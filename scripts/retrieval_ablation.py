@@ -81,15 +81,21 @@ REFERENCE_MODES = {"dense only": "dense", "lexical only": "lexical"}
 def combinations() -> dict[str, dict[str, Any]]:
     """The combinations tried, built up from the options that helped alone."""
     best = dict(stemmer=Stemmer.snowball, time_aware=True, decompose=True)
+    score = {**best, "fusion": Fusion.score}
+    context = {**score, "context_turns": 1, "context_in": Fields.lexical}
     return {
         "stem+time+decompose": best,
         "stem+time+decompose+rrf_k=20": {**best, "rrf_k": 20},
-        "stem+time+decompose+fusion=score": {**best, "fusion": Fusion.score},
-        "stem+time+decompose+score+context=1 dense": {**best, "fusion": Fusion.score, "context_turns": 1},
-        "stem+time+decompose+score+context=1 both": {**best, "fusion": Fusion.score, "context_turns": 1,
-                                                     "context_in": Fields.both},
-        "stem+time+decompose+score+neighbours=1 (top 1)": {**best, "fusion": Fusion.score, "neighbours": 1,
-                                                           "neighbour_hits": 1},
+        "stem+time+decompose+score": score,
+        "stem+time+decompose+score+context=1 dense": {**score, "context_turns": 1},
+        "stem+time+decompose+score+context=1 both": {**score, "context_turns": 1, "context_in": Fields.both},
+        "stem+time+decompose+score+context=1 lexical": context,
+        "stem+time+decompose+score+context=2 lexical": {**context, "context_turns": 2},
+        "…+context=2 lexical, decompose_weight=1 (the default)": {**context, "context_turns": 2,
+                                                                  "decompose_weight": 1.0},
+        "…+context=1 lexical, time_weight=1": {**context, "time_weight": 1.0},
+        "…+context=1 lexical, decompose_weight=1": {**context, "decompose_weight": 1.0},
+        "…+context=1 lexical, neighbours=1 (top 1)": {**context, "neighbours": 1, "neighbour_hits": 1},
         "default (RetrievalConfig())": {field.name: getattr(RetrievalConfig(), field.name)
                                         for field in dataclasses.fields(RetrievalConfig)},
     }

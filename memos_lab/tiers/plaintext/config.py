@@ -50,19 +50,19 @@ class CacheDtype(str, Enum):
 @dataclass
 class RetrievalConfig:
     candidates: int = 50  # depth of each ranked list (dense, lexical, sub-queries) before fusion
-    fusion: Fusion = Fusion.rrf  # how the ranked lists are combined in hybrid mode
+    fusion: Fusion = Fusion.score  # how the ranked lists are combined in hybrid mode
     rrf_k: int = 60  # the k of reciprocal rank fusion (Cormack et al., 2009)
     dense_weight: float = 1.0  # weight of the dense list in fusion
     lexical_weight: float = 1.0  # weight of the lexical (BM25) list in fusion
     stemmer: Stemmer = Stemmer.snowball  # stemming of lexical tokens (documents and queries alike)
-    date_in: Fields = Fields.lexical  # where a memory's session date is indexed (from meta or the line's [date])
+    date_in: Fields = Fields.both  # where a memory's session date is indexed (from meta or the line's [date])
     speaker_in: Fields = Fields.both  # where a memory's speaker is indexed (from meta or the line's "speaker:")
-    context_turns: int = 0  # words of this many preceding turns (provenance order) are indexed with each memory
-    context_in: Fields = Fields.dense  # which index sees those preceding turns
+    context_turns: int = 2  # words of this many preceding turns (provenance order) are indexed with each memory
+    context_in: Fields = Fields.lexical  # which index sees those preceding turns
     time_aware: bool = True  # when/date questions also rank memories by their dates and time words
     time_weight: float = 0.5  # weight of the time-aware list in fusion
     decompose: bool = True  # rule-based sub-queries (conjunctions, "both", per-entity) fused with the question
-    decompose_weight: float = 0.5  # weight of each sub-query's lists in fusion
+    decompose_weight: float = 1.0  # weight of each sub-query's lists in fusion
     neighbours: int = 0  # turns on each side of a hit added after it (0 = off); they count toward k
     neighbour_hits: int = 3  # only the first this-many hits are expanded
     neighbour_tokens: int = 256  # token budget of all added neighbours of one search

@@ -132,12 +132,14 @@ class Retriever:
         space = self._spaces.get(namespace)
         if space is None or k < 1:
             return []
-        ranked = self._ranked(space, query, max(k, self.config.candidates), mode)
+        cfg = self.config
+        plain = mode != "hybrid" and allowed is None and not (cfg.decompose or cfg.time_aware or cfg.neighbours)
+        depth = k if plain and self.reranker is None else max(k, cfg.candidates)  # fusion and filters need depth
+        ranked = self._ranked(space, query, depth, mode)
         if self.reranker is not None:
             ranked = self._rerank(space, query, ranked)
         ok = (lambda _: True) if allowed is None else allowed.__contains__
         scores = dict(ranked)
-        cfg = self.config
         chosen = expand(
             (cube_id for cube_id, _ in ranked if ok(cube_id)),
             k,
