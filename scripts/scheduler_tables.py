@@ -1,6 +1,6 @@
 """Tables of scheduler runs: a policy x budget sweep, and KV modes compared on one workload.
 
-    python scripts/scheduler_tables.py sweep runs/zipf_drift/multirun/<time> --out results/scheduler_sweep
+    python scripts/scheduler_tables.py sweep SWEEP_DIR [SWEEP_DIR ...] --out results/scheduler_sweep
     python scripts/scheduler_tables.py modes EXACT_RUN COMPOSED_RUN [RECOMPUTE_RUN ...] --out results/kv_modes
 
 `sweep`: one row per run (policy, budget): KV hit rate (cubes, tokens), TTFT
@@ -107,7 +107,7 @@ def markdown(title: str, rows: list[dict[str, Any]], made: dict[str, Any], note:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("kind", choices=("sweep", "modes"))
-    parser.add_argument("runs", nargs="+", type=Path, help="sweep: the multirun dir; modes: exact run first")
+    parser.add_argument("runs", nargs="+", type=Path, help="sweep: multirun dirs; modes: run dirs, the exact run first")
     parser.add_argument("--out", type=Path, required=True, help="path without suffix: writes .md and .json")
     parser.add_argument("--allow-dirty", action="store_true")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.out.with_suffix(suffix).exists() and not args.force:
             raise SystemExit(f"{args.out.with_suffix(suffix)} exists; pass --force to overwrite")
     if args.kind == "sweep":
-        runs = [load_run(d.parent) for d in sorted(args.runs[0].glob("*/metrics.json"))]
+        runs = [load_run(m.parent) for sweep in args.runs for m in sorted(sweep.glob("*/metrics.json"))]
         if not runs:
-            raise SystemExit(f"{args.runs[0]}: no complete runs")
+            raise SystemExit(f"{' '.join(map(str, args.runs))}: no complete runs")
         rows = with_oracle_ratio([sweep_row(r) for r in runs])
         title, note = "Scheduler sweep: policy x KV budget", SWEEP_NOTE
     else:

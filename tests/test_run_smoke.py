@@ -1,8 +1,11 @@
 """`python run.py` end to end on a few questions, with the real models and data."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,11 +15,22 @@ METRIC_KEYS = {"f1", "f1_by_category", "bleu1", "evidence_recall@5", "evidence_r
                "prompt_tokens_mean", "bytes_stored"}
 
 
-def _run(tmp_path, *overrides):
+ENV = {**os.environ, "WANDB_SILENT": "true"}
+# Each experiment's own content, shrunk to a question or two.
+SHRINK = {
+    "locomo_main": ["dataset.sample_ids=[30]", "dataset.max_questions=1"],
+    "retrieval_ablation": ["dataset.max_questions=1", "dataset.question_sample=null"],
+    "smoke": ["dataset.max_questions=1", "dataset.question_sample=null"],
+    "scheduler_sweep": ["policy=lfu", "workload.queries=2", "workload.memories=12"],
+    "kv_modes": ["workload.queries=2", "workload.memories=12", "kv.recompute_tokens=2"],
+}
+
+
+def _run(tmp_path, *overrides, base=("dataset.max_questions=3", "compare_with=[]")):
     run_dir = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, str(REPO / "run.py"), "dataset.max_questions=3", f"hydra.run.dir={run_dir}", *overrides],
-        cwd=tmp_path, capture_output=True, text=True, env={**__import__("os").environ, "WANDB_SILENT": "true"},
+        [sys.executable, str(REPO / "run.py"), *base, f"hydra.run.dir={run_dir}", *overrides],
+        cwd=tmp_path, capture_output=True, text=True, env=ENV,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return run_dir, result
@@ -24,7 +38,7 @@ def _run(tmp_path, *overrides):
 
 @pytest.mark.slow
 def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
-    run_dir, result = _run(tmp_path)
+    run_dir, result = _run(tmp_path, base=("dataset.question_sample=3",))
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert METRIC_KEYS <= set(metrics)
     assert metrics["n"] == 3 and 0.0 <= metrics["f1"] <= 1.0
@@ -42,7 +56,10 @@ def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
     assert json.loads((run_dir / "status.json").read_text())["status"] == "complete"
     assert "sample_ids" in (run_dir / "config.yaml").read_text()
     assert list((run_dir / "wandb").glob("offline-run-*")), "no offline W&B run written"
-    assert "F1" in result.stdout
+    assert "F1" in result.stdout and f"results: {run_dir}" in result.stdout
+    baseline = json.loads((run_dir / "baselines" / "none" / "metrics.json").read_text())  # compare_with: [none]
+    assert baseline["n"] == 3 and baseline["evidence_recall@10"] is None
+    assert "on the same 3 questions" in result.stdout and env["dataset"]["sha256"] and env["torch_threads"] >= 1
 
 
 @pytest.mark.slow
@@ -79,10 +96,45 @@ def test_results_table_is_built_from_run_directories(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("experiment", sorted(p.stem for p in (REPO / "experiments").glob("*.yaml")))
 def test_every_experiment_runs(tmp_path, experiment):
-    run_dir, _ = _run(tmp_path, f"+experiment={experiment}", "dataset.sample_ids=[30]", "dataset.max_questions=1",
-                      "memory=none", "logger=none")
+    run_dir, _ = _run(tmp_path, f"+experiment={experiment}", *SHRINK[experiment], "logger=none", base=())
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["n"] == 1
+    assert 1 <= metrics["n"] <= 2
+
+
+@pytest.mark.slow
+def test_the_users_first_command_schedules_the_kv_tier(tmp_path):
+    run_dir, _ = _run(tmp_path, "policy=lru", "tier=kv", "budget.kv_tokens=128", "logger=none")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    scheduling = metrics["scheduling"]
+    assert scheduling["policy"] == "lru" and scheduling["ticks"] == 3 and scheduling["promotions"] > 0
+    assert scheduling["kv_resident_tokens_max"] <= 128 and 0 <= scheduling["kv_hit_rate_tokens"] <= 1
+    records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
+    assert records[0]["kv_hit_cubes"] == 0 and all("scheduler_s" in r for r in records)
+
+
+@pytest.mark.slow
+def test_sigterm_cancels_and_a_failure_is_recorded(tmp_path):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(REPO / "run.py"), "memory=none", "logger=none", "compare_with=[]",
+               f"hydra.run.dir={run_dir}"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=ENV)
+    records = run_dir / "records.jsonl"
+    while process.poll() is None and not (records.exists() and records.read_text().count("\n") >= 1):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Resume with" in stderr and "Traceback" not in stderr
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "cancelled"
+
+    failing = tmp_path / "failing"
+    result = subprocess.run([sys.executable, str(REPO / "run.py"), "tier=lora", "tier.distil.steps=2",
+                             "tier.distil.warmup_steps=1", "tier.distil.target_modules=[no_such_module]",
+                             "dataset.max_questions=1", "logger=none", "compare_with=[]",
+                             f"hydra.run.dir={failing}"], cwd=tmp_path, capture_output=True, text=True, env=ENV)
+    assert result.returncode != 0
+    status = json.loads((failing / "status.json").read_text())
+    assert status["status"] == "failed" and "no_such_module" in status["error"]
 
 
 @pytest.mark.slow
