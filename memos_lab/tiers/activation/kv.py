@@ -101,6 +101,8 @@ def check_layers(keys: Sequence[Any], values: Sequence[Any], num_tokens: int) ->
     first = keys[0]
     for layer, (k, v) in enumerate(zip(keys, values, strict=True)):
         for name, t in (("keys", k), ("values", v)):
+            if not hasattr(t, "dim"):
+                raise KVCacheError(f"layer {layer} {name}: expected a tensor, got {type(t).__name__}")
             if t.dim() != 4 or t.shape[0] != 1 or t.shape[2] != num_tokens:
                 raise KVCacheError(
                     f"layer {layer} {name}: expected shape [1, heads, {num_tokens}, head_dim], got {list(t.shape)}"
@@ -113,6 +115,10 @@ def check_layers(keys: Sequence[Any], values: Sequence[Any], num_tokens: int) ->
 
 
 def require_same_model(made_with: Mapping[str, Any], model: Mapping[str, Any]) -> None:
+    if not isinstance(made_with, Mapping) or not isinstance(model, Mapping):
+        raise ModelMismatchError(
+            f"model fingerprints must be mappings, got {type(made_with).__name__} and {type(model).__name__}"
+        )
     differing = sorted(k for k in set(made_with) | set(model) if made_with.get(k) != model.get(k))
     if differing:
         detail = ", ".join(f"{k}: cube {made_with.get(k)!r} vs model {model.get(k)!r}" for k in differing)

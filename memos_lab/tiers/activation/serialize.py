@@ -4,7 +4,10 @@ Payload: {"layers.{i}.keys": tensor, "layers.{i}.values": tensor}, each
 [1, kv_heads, tokens, head_dim] (the store writes it as safetensors).
 header.meta: model_fingerprint, token_ids, offset, context_ids, num_tokens,
 num_layers, dtype, template. Loading checks all of it against the model at
-hand and names what differs.
+hand and names what differs; before that, the types of the metadata (ints
+where ints belong, a mapping for the fingerprint) and every tensor (a 4-d
+floating tensor of finite values), so a damaged or hostile cube is a
+KVFormatError naming the cube, never an IndexError or a NaN answer.
 """
 
 from __future__ import annotations
@@ -73,11 +76,16 @@ def kv_from_cube(cube: MemCube, model) -> KVCache:
     missing = [k for k in ("model_fingerprint", "token_ids", "num_layers", "dtype") if k not in meta]
     if missing:
         raise KVFormatError(f"{where}: header meta lacks {missing}")
+    _check_meta(meta, where)
     try:
         require_same_model(meta["model_fingerprint"], model.fingerprint())
     except KVCacheError as exc:
         raise type(exc)(f"{where}: {exc}") from exc
-    keys, values = _layers(cube.payload, int(meta["num_layers"]), where)
+    if not isinstance(cube.payload, Mapping):
+        raise KVFormatError(f"{where}: the payload is a {type(cube.payload).__name__}, not a mapping of tensors")
+    keys, values = _layers(cube.payload, meta["num_layers"], where)
+    for name, tensor in cube.payload.items():
+        _check_tensor(name, tensor, where)
     _check_dtype(keys, meta["dtype"], where)
     _check_heads(keys, model.fingerprint(), where)
     try:
@@ -86,7 +94,7 @@ def kv_from_cube(cube: MemCube, model) -> KVCache:
             keys=keys,
             values=values,
             fingerprint=meta["model_fingerprint"],
-            offset=int(meta.get("offset", 0)),
+            offset=meta.get("offset", 0),
             context_ids=tuple(meta.get("context_ids", ())),
         )
     except KVCacheError as exc:
@@ -103,6 +111,42 @@ def _layers(tensors: Mapping[str, Any], num_layers: int, where: str) -> tuple[tu
     keys = tuple(tensors[f"layers.{i}.keys"] for i in range(num_layers))
     values = tuple(tensors[f"layers.{i}.values"] for i in range(num_layers))
     return keys, values
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_meta(meta: Mapping[str, Any], where: str) -> None:
+    """The metadata's types, before any of it is used."""
+    if not isinstance(meta["model_fingerprint"], Mapping):
+        found = type(meta["model_fingerprint"]).__name__
+        raise KVFormatError(f"{where}: meta['model_fingerprint'] must be a mapping, got {found}")
+    for name in ("token_ids", "context_ids"):
+        ids = meta.get(name, [])
+        if not isinstance(ids, list) or not all(_is_int(t) and t >= 0 for t in ids):
+            raise KVFormatError(f"{where}: meta[{name!r}] must be a list of token ids (ints >= 0)")
+    for name, minimum in (("num_layers", 1), ("offset", 0), ("num_tokens", 0)):
+        value = meta.get(name, minimum)
+        if not _is_int(value) or value < minimum:
+            raise KVFormatError(f"{where}: meta[{name!r}] must be an int >= {minimum}, got {value!r}")
+    if "num_tokens" in meta and meta["num_tokens"] != len(meta["token_ids"]):
+        raise KVFormatError(f"{where}: meta says {meta['num_tokens']} tokens but lists {len(meta['token_ids'])}")
+    if not isinstance(meta["dtype"], str):
+        raise KVFormatError(f"{where}: meta['dtype'] must be a string, got {meta['dtype']!r}")
+
+
+def _check_tensor(name: str, tensor: Any, where: str) -> None:
+    import torch
+
+    if not isinstance(tensor, torch.Tensor):
+        raise KVFormatError(f"{where}: {name} is a {type(tensor).__name__}, not a tensor")
+    if tensor.dim() != 4 or tensor.shape[0] != 1:
+        raise KVFormatError(f"{where}: {name} is {list(tensor.shape)}, expected [1, kv_heads, tokens, head_dim]")
+    if not tensor.is_floating_point():
+        raise KVFormatError(f"{where}: {name} is {tensor.dtype}, not a floating-point tensor")
+    if not bool(torch.isfinite(tensor).all()):
+        raise KVFormatError(f"{where}: {name} holds NaN or infinite values")
 
 
 def _check_dtype(keys: tuple, dtype: str, where: str) -> None:

@@ -4,7 +4,10 @@ Payload: the adapter's peft state dict (safetensors via the store). Header
 meta: the base model's fingerprint, the peft LoraConfig as a dict, and
 whatever the caller adds (training stats). A cube is refused on a model whose
 fingerprint differs: LoRA deltas are only meaningful on the weights they were
-trained against.
+trained against. Before anything is loaded, the metadata's types (a mapping
+fingerprint, a LoraConfig dict) and every tensor (floating, finite) are
+checked; a state dict that does not fit the model (a wrong shape) is refused
+by the server with the model unchanged. Every refusal names the cube.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memos_lab.cube import Kind, MemCube, Provenance, fresh_header
-from memos_lab.tiers.parameter.serving import AdapterServer
+from memos_lab.tiers.parameter.serving import AdapterLoadError, AdapterServer
 
 FINGERPRINT_KEY = "model_fingerprint"
 CONFIG_KEY = "lora_config"
@@ -21,6 +24,10 @@ CONFIG_KEY = "lora_config"
 
 class FingerprintMismatchError(ValueError):
     """A parameter cube was made for a different base model."""
+
+
+class AdapterFormatError(ValueError):
+    """A parameter cube's payload or metadata is not a LoRA adapter this code can load."""
 
 
 def adapter_to_cube(
@@ -31,6 +38,7 @@ def adapter_to_cube(
     owner: str,
     provenance: Provenance,
     meta: Mapping[str, Any] | None = None,
+    cube_id: str | None = None,
 ) -> MemCube:
     """The resident adapter `name` as a new parameter cube."""
     from peft import get_peft_model_state_dict
@@ -42,6 +50,7 @@ def adapter_to_cube(
         namespace=namespace,
         owner=owner,
         provenance=provenance,
+        cube_id=cube_id,
         meta={
             **dict(meta or {}),
             FINGERPRINT_KEY: server.model.fingerprint(),
@@ -56,13 +65,37 @@ def cube_to_adapter(server: AdapterServer, cube: MemCube, name: str) -> None:
     if cube.kind is not Kind.PARAMETER:
         raise TypeError(f"cube {cube.id} is {cube.kind.value}, not a parameter cube")
     check_fingerprint(cube, server.model.fingerprint())
-    server.load(name, lora_config_from_cube(cube), cube.payload)
+    config = lora_config_from_cube(cube)
+    state = checked_state(cube)
+    try:
+        server.load(name, config, state)
+    except AdapterLoadError as exc:
+        raise AdapterLoadError(f"parameter cube {cube.id}: {exc}") from exc
+
+
+def checked_state(cube: MemCube) -> dict[str, Any]:
+    """The payload as a state dict, refused unless it is named floating-point tensors of finite values."""
+    import torch
+
+    if not isinstance(cube.payload, Mapping) or not cube.payload:
+        raise AdapterFormatError(f"parameter cube {cube.id}: the payload is not a mapping of tensors")
+    for key, tensor in cube.payload.items():
+        if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point():
+            found = getattr(tensor, "dtype", type(tensor).__name__)
+            raise AdapterFormatError(f"parameter cube {cube.id}: {key} is {found}, not a floating-point tensor")
+        if not bool(torch.isfinite(tensor).all()):
+            raise AdapterFormatError(f"parameter cube {cube.id}: {key} holds NaN or infinite values")
+    return dict(cube.payload)
 
 
 def check_fingerprint(cube: MemCube, fingerprint: Mapping[str, Any]) -> None:
     recorded = cube.header.meta.get(FINGERPRINT_KEY)
     if recorded is None:
         raise FingerprintMismatchError(f"parameter cube {cube.id} has no meta[{FINGERPRINT_KEY!r}]")
+    if not isinstance(recorded, Mapping):
+        raise FingerprintMismatchError(
+            f"parameter cube {cube.id}: meta[{FINGERPRINT_KEY!r}] must be a mapping, got {type(recorded).__name__}"
+        )
     diff = sorted(k for k in set(recorded) | set(fingerprint) if recorded.get(k) != fingerprint.get(k))
     if diff:
         details = ", ".join(f"{k}: cube {recorded.get(k)!r} vs model {fingerprint.get(k)!r}" for k in diff)
@@ -82,7 +115,10 @@ def lora_config_from_cube(cube: MemCube) -> Any:
         raise ValueError(f"parameter cube {cube.id} has no meta[{CONFIG_KEY!r}] dict")
     known = set(LoraConfig.__dataclass_fields__)
     fields = {k: v for k, v in raw.items() if k in known and k not in ("peft_type", "inference_mode")}
-    return LoraConfig(**fields, inference_mode=True)
+    try:
+        return LoraConfig(**fields, inference_mode=True)
+    except (TypeError, ValueError) as exc:
+        raise AdapterFormatError(f"parameter cube {cube.id}: meta[{CONFIG_KEY!r}] is not a LoraConfig: {exc}") from exc
 
 
 def _json_safe(value: Any) -> Any:

@@ -25,6 +25,10 @@ class AdapterNotFoundError(KeyError):
     pass
 
 
+class AdapterLoadError(ValueError):
+    """A state dict does not fit the model; the adapter was not made resident (nothing else changed)."""
+
+
 class AdapterServer:
     def __init__(self, model: HFCausalLM) -> None:
         self.model = model
@@ -57,18 +61,35 @@ class AdapterServer:
         self._off()
 
     def load(self, name: str, config: Any, state_dict: Mapping[str, Any]) -> None:
-        """Make `name` resident with the given peft state dict (keys as `get_peft_model_state_dict` writes them)."""
+        """Make `name` resident with the given peft state dict (keys as `get_peft_model_state_dict` writes them).
+
+        All or nothing: if the state dict does not fit (missing or unexpected
+        keys, a wrong shape), `name` is removed again and AdapterLoadError
+        raised; the other adapters and the active one are as they were.
+        """
         from peft import set_peft_model_state_dict
 
-        self.add(name, config)
-        result = set_peft_model_state_dict(self.peft_model, dict(state_dict), adapter_name=name)
+        active = self.active
+        try:
+            self.add(name, config)
+            result = set_peft_model_state_dict(self.peft_model, dict(state_dict), adapter_name=name)
+        except Exception as exc:  # torch's size mismatch is a RuntimeError; peft raises several kinds
+            self._discard(name, active)
+            raise AdapterLoadError(f"adapter {name!r}: state dict does not fit the model: {exc}") from exc
         lora_missing = [k for k in result.missing_keys if "lora_" in k and f".{name}." in k]
         if result.unexpected_keys or lora_missing:
-            self.unload(name)
-            raise ValueError(
+            self._discard(name, active)
+            raise AdapterLoadError(
                 f"adapter {name!r}: state dict does not fit the model "
                 f"(unexpected {result.unexpected_keys[:3]}, missing {lora_missing[:3]})"
             )
+
+    def _discard(self, name: str, active: str | None) -> None:
+        """Undo a failed load: remove `name` if it got in, and switch back to what was active."""
+        if name in self:
+            self.unload(name)
+        if active is not None and active in self:
+            self.activate(active)
 
     def unload(self, name: str) -> None:
         self._require(name)

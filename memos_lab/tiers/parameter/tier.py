@@ -5,6 +5,13 @@ as a parameter cube (provenance: the source cubes). `respond` answers with the
 base model plus that adapter, closed-book by default; with `use_retrieval`
 the retrieved plaintext goes into the system turn as well. The system turn is
 read by the base model (see system_prefix.py), the question with the adapter.
+
+Access: every `respond` checks the actor's read right on the namespace's
+parameter cube before answering, whatever is resident, so an outsider gets
+AccessDeniedError in every state (fresh, resident, reloaded, detached).
+Resident adapters are keyed by namespace *and* cube id (`adapter_name`), and
+loading is all or nothing: a cube that fails to load leaves the previous
+adapter serving and the reported cube id unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from memos_lab.cube import Kind, MemCube, Provenance
+from memos_lab.cube import Kind, MemCube, Provenance, new_cube_id
 from memos_lab.models.base import ChatModel
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import MemoryPrompt, format_memories
@@ -53,6 +60,7 @@ class ParameterTier(AnswerTier):
         self.server = AdapterServer.of(model)
         self.prefixes = PrefixCache(model)
         self.cube_ids: dict[str, str] = {}  # namespace -> its parameter cube
+        self.adapters: dict[str, str] = {}  # namespace -> its resident adapter's name
         self.train_s: dict[str, float] = {}
         self.losses: dict[str, list[float]] = {}
         self.adapter_bytes: dict[str, int] = {}
@@ -62,34 +70,40 @@ class ParameterTier(AnswerTier):
         plaintext = [c for c in cubes if c.kind is Kind.PLAINTEXT]
         if not plaintext:
             raise ValueError(f"namespace {namespace!r}: no plaintext cubes to distil")
-        name = adapter_name(namespace)
-        if name in self.server:
-            self.server.unload(name)
+        cube_id = new_cube_id()
+        name = adapter_name(namespace, cube_id)
         data = build_training_set(plaintext, self.question_writer)
-        result = distil(self.server, name, data, self.config, progress=self.progress)
-        provenance = Provenance(source=namespace, refs=(), derived_from=data.source_ids, operator="distil:lora")
-        meta = {"train_s": result.train_s, "steps": len(result.losses), "final_loss": result.losses[-1],
-                "examples": result.examples}  # fmt: skip
-        cube = adapter_to_cube(self.server, name, namespace=namespace, owner=actor, provenance=provenance, meta=meta)
-        header = self.store.put(cube, actor)
-        self._remember(namespace, header.id, header.size_bytes)
+        try:
+            result = distil(self.server, name, data, self.config, progress=self.progress)
+            provenance = Provenance(source=namespace, refs=(), derived_from=data.source_ids, operator="distil:lora")
+            meta = {"train_s": result.train_s, "steps": len(result.losses), "final_loss": result.losses[-1],
+                    "examples": result.examples}  # fmt: skip
+            cube = adapter_to_cube(self.server, name, namespace=namespace, owner=actor, provenance=provenance,
+                                   meta=meta, cube_id=cube_id)  # fmt: skip
+            header = self.store.put(cube, actor)
+        except BaseException:
+            self._drop(name)  # the previous adapter keeps serving
+            raise
+        self._serve(namespace, name, header.id, header.size_bytes)
         self.train_s[namespace] = result.train_s
         self.losses[namespace] = result.losses
 
     def attach(self, namespace: str, actor: str, cube_id: str) -> None:
         """Serve `namespace` with an existing parameter cube from the store (checked against the base model)."""
         cube = self.store.get(cube_id, actor)
-        name = adapter_name(namespace)
-        if name in self.server:
-            self.server.unload(name)
-        cube_to_adapter(self.server, cube, name)
-        self._remember(namespace, cube.id, cube.header.size_bytes)
+        name = adapter_name(namespace, cube.id)
+        if name not in self.server:
+            cube_to_adapter(self.server, cube, name)  # all or nothing: on failure the previous adapter stays
+        self._serve(namespace, name, cube.id, cube.header.size_bytes)
 
     def detach(self, namespace: str) -> None:
         """Free the namespace's adapter slot; its cube stays in the store and the next `respond` reloads it."""
-        name = adapter_name(namespace)
-        if name in self.server:
-            self.server.unload(name)
+        self._drop(self.adapters.pop(namespace, None))
+
+    def adapter_of(self, namespace: str) -> str | None:
+        """The name of the namespace's resident adapter (for measurements such as perplexity), if any."""
+        name = self.adapters.get(namespace)
+        return name if name in self.server else None
 
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
         name = self._resident(namespace, actor)
@@ -105,20 +119,31 @@ class ParameterTier(AnswerTier):
     def bytes_stored(self) -> int:
         return sum(self.adapter_bytes.values())
 
-    def _remember(self, namespace: str, cube_id: str, size: int) -> None:
+    def _serve(self, namespace: str, name: str, cube_id: str, size: int) -> None:
+        """Make `name` the namespace's adapter (it is resident); then free the one it replaces."""
+        previous = self.adapters.get(namespace)
+        self.adapters[namespace] = name
         self.cube_ids[namespace] = cube_id
         self.adapter_bytes[namespace] = size
+        if previous != name:
+            self._drop(previous)
+
+    def _drop(self, name: str | None) -> None:
+        if name is not None and name in self.server:
+            self.server.unload(name)
 
     def _resident(self, namespace: str, actor: str) -> str:
-        name = adapter_name(namespace)
-        if name not in self.server:
-            if namespace not in self.cube_ids:
-                raise KeyError(f"namespace {namespace!r} has no adapter: call prepare() or attach() first")
-            self.attach(namespace, actor, self.cube_ids[namespace])
-        return name
+        """The namespace's adapter, after checking that `actor` may read its cube (on every answer)."""
+        cube_id = self.cube_ids.get(namespace)
+        if cube_id is None:
+            raise KeyError(f"namespace {namespace!r} has no adapter: call prepare() or attach() first")
+        self.store.header(cube_id, actor)  # AccessDeniedError for anyone without read, whatever is resident
+        if self.adapter_of(namespace) is None:
+            self.attach(namespace, actor, cube_id)
+        return self.adapters[namespace]
 
 
-def adapter_name(namespace: str) -> str:
-    """A peft adapter name for a namespace: peft uses it inside module attribute names, so only [A-Za-z0-9_]."""
-    digest = hashlib.sha256(namespace.encode()).hexdigest()[:8]
+def adapter_name(namespace: str, cube_id: str) -> str:
+    """The peft adapter name of one cube serving one namespace (peft puts it in attribute names: [A-Za-z0-9_])."""
+    digest = hashlib.sha256(f"{namespace}\0{cube_id}".encode()).hexdigest()[:12]
     return f"ns_{_UNSAFE.sub('_', namespace)[:40]}_{digest}"
