@@ -51,8 +51,11 @@ CATEGORIES = (1, 2, 3, 4)
 KS = (5, 10)
 
 # The retriever before this work: unstemmed BM25, the whole line in both indexes, plain RRF.
+# Every option is pinned, so a change of RetrievalConfig's defaults leaves these rows as they are.
 BASELINE = dict(
-    stemmer=Stemmer.none, date_in=Fields.both, speaker_in=Fields.both, time_aware=False, decompose=False, neighbours=0
+    stemmer=Stemmer.none, date_in=Fields.both, speaker_in=Fields.both, time_aware=False, decompose=False, neighbours=0,
+    fusion=Fusion.rrf, rrf_k=60, dense_weight=1.0, lexical_weight=1.0, candidates=50, context_turns=0,
+    time_weight=0.5, decompose_weight=0.5, rerank_model=None,
 )
 # Each option alone, as changes to the baseline.
 SINGLE = {
