@@ -14,7 +14,7 @@ from memos_lab.store import CubeStore
 MEGABYTE = "ü" * (1 << 19)  # 1 MiB of UTF-8
 texts = st.text(max_size=40)
 names = st.text(min_size=1, max_size=20)
-# ids, namespaces and owners refuse control characters (terminal escapes, newlines): see test_cube.py
+# ids, namespaces and owners refuse control characters (terminal escapes, newlines): see test_hostile_bundles.py
 identifiers = st.text(st.characters(blacklist_categories=("Cc",)), min_size=1, max_size=20)
 actors = identifiers.filter(lambda name: name.strip() and not name.startswith("@"))  # the store's rule for actors
 numbers = st.floats(min_value=0, max_value=4e9, allow_nan=False)
