@@ -62,7 +62,8 @@ def scheduler_factory(cfg: DictConfig):
 
     budget = cfg.budget
     kv_tokens = budget.kv_tokens if (budget.kv_tokens or budget.kv_bytes) else 1024
-    return instantiate(cfg.scheduler, policy=instantiate(cfg.policy), kv_tokens=kv_tokens, kv_bytes=budget.kv_bytes)
+    return instantiate(cfg.scheduler, policy=instantiate(cfg.policy), kv_tokens=kv_tokens, kv_bytes=budget.kv_bytes,
+                       adapter_slots=budget.adapter_slots)
 
 
 def build_system(cfg: DictConfig, memory: DictConfig, model):

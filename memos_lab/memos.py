@@ -68,9 +68,13 @@ class MemOS:
     def commit(self, namespace: str, actor: str) -> None:
         """Let the tier build its payloads (KV caches, adapters) from the namespace's memories.
 
-        With a scheduler the tier holds only what the scheduler hands it, so nothing is built here."""
-        if self.scheduler is None:
-            self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
+        A scheduler that manages KV residency hands the tier its memories itself, so nothing is built
+        here; one that manages adapter slots first makes room for this namespace's adapter."""
+        if self.scheduler is not None and self.scheduler.manages_kv:
+            return
+        if self.scheduler is not None:
+            self.scheduler.before_use(namespace)
+        self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
 
     def reindex(self, namespace: str, actor: str) -> None:
         """Rebuild the retrieval index of a namespace from the store (after a restart)."""
@@ -82,7 +86,11 @@ class MemOS:
         return [self.store.get(h.id, actor, touch=False) for h in headers]
 
     def search(self, query: str, namespace: str, actor: str, k: int | None = None) -> tuple[list[Hit], list[MemCube]]:
+        """The namespace's memories `actor` may read that best match `query`; an actor who may read none of
+        the namespace is refused (AccessDeniedError), never answered from an empty search."""
         allowed = self.store.readable_ids(actor, namespace)
+        if not allowed:
+            self.store.require_namespace_read(actor, namespace)
         hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)
         return hits, [self.store.get(hit.cube_id, actor, touch=True) for hit in hits]
 
@@ -91,8 +99,9 @@ class MemOS:
         searching = self.top_k > 0 and self.tier.use_retrieval
         hits, cubes = self.search(question, namespace, actor) if searching else ([], [])
         search_s = time.perf_counter() - start
+        adapters = self.scheduler.before_use(namespace) if self.scheduler else {}
         response = self.tier.respond(namespace, actor, question, cubes)
-        scheduling = self.scheduler.after_answer(namespace, actor, cubes) if self.scheduler else {}
+        scheduling = adapters | self.scheduler.after_answer(namespace, actor, cubes) if self.scheduler else {}
         return Answer(response.text, cubes, hits, response, search_s, searching, scheduling)
 
     def plan(self, questions: Sequence[str], namespace: str, actor: str) -> None:

@@ -12,6 +12,12 @@ calls the scheduler; the policy sees statistics only.
 Budgets are in KV tokens of the memory lines (`kv_tokens`) or bytes
 (`kv_bytes` = tokens x the model's KV bytes per token). Build costs given to
 cost-aware policies are measured: the tier's prefill seconds per token so far.
+
+With the parameter tier the scheduler keeps at most `adapter_slots` LoRA
+adapters loaded: before a namespace's adapter is trained or used
+(`before_use`), the namespace is accessed in a second budgeted cache of unit
+sizes, and the namespaces it evicts are detached (their cubes stay in the
+store; a later answer reloads them), so the slots are never exceeded.
 """
 
 from __future__ import annotations
@@ -70,16 +76,22 @@ class Totals:
 
 class MemScheduler:
     def __init__(self, tier: Any, policy: Callable[..., Policy], kv_tokens: int | None = None,
-                 kv_bytes: int | None = None, interval: int = 1) -> None:
-        if not hasattr(tier, "set_resident"):
-            raise ValueError(f"the scheduler manages KV residency: tier {type(tier).__name__} has none (use tier=kv)")
-        if (kv_tokens is None) == (kv_bytes is None):
+                 kv_bytes: int | None = None, interval: int = 1, adapter_slots: int | None = None) -> None:
+        self.manages_kv, self.manages_adapters = hasattr(tier, "set_resident"), hasattr(tier, "detach")
+        if not (self.manages_kv or self.manages_adapters):
+            raise ValueError(f"the scheduler manages KV caches or adapters: tier {type(tier).__name__} holds "
+                             "neither (use tier=kv or tier=lora)")
+        if self.manages_kv and (kv_tokens is None) == (kv_bytes is None):
             raise ValueError("the scheduler needs exactly one budget: budget.kv_tokens or budget.kv_bytes")
         if interval < 1:
             raise ValueError(f"scheduler.interval={interval} must be >= 1")
         self.tier, self.interval = tier, interval
         self.unit = "tokens" if kv_tokens is not None else "bytes"
-        self.cache = BudgetedCache(policy, kv_tokens if kv_tokens is not None else kv_bytes)
+        self.cache = BudgetedCache(policy, (kv_tokens if kv_tokens is not None else kv_bytes) or 1)
+        self.adapter_cache = BudgetedCache(policy, adapter_slots or 1) if self.manages_adapters else None
+        if self.adapter_cache is not None and getattr(self.adapter_cache.policy, "clairvoyant", False):
+            raise ValueError(f"policy={self.policy_name} needs the future accesses, known for KV residency only")
+        self.adapter_clock = self.adapter_hits = 0
         self.policy_name = self.cache.policy.name
         self.clock = 0  # accesses observed so far: the policies' logical time
         self.trace: list[str] = []
@@ -98,8 +110,22 @@ class MemScheduler:
         if self.needs_future:
             self.cache.policy.set_future([*self.trace, *future_keys])
 
+    def before_use(self, namespace: str) -> dict[str, Any]:
+        """Make room for `namespace`'s adapter before it is trained or answers (the parameter tier)."""
+        if self.adapter_cache is None:
+            return {}
+        hit = namespace in self.adapter_cache
+        result = self.adapter_cache.access(namespace, 1, self.adapter_clock)
+        self.adapter_clock, self.adapter_hits = self.adapter_clock + 1, self.adapter_hits + hit
+        for evicted in result.evicted:
+            self.tier.detach(evicted)
+        return {"adapter_hit": hit, "adapter_evictions": len(result.evicted),
+                "adapters_loaded": len(self.adapter_cache)}
+
     def after_answer(self, namespace: str, actor: str, retrieved: Sequence[MemCube]) -> dict[str, Any]:
         """Account one answered query; tick when `interval` queries have passed. Returns the record's fields."""
+        if not self.manages_kv:
+            return {"policy": self.policy_name}
         resident = {c.id for c in self.tier.hot(namespace).cubes}
         tokens = [self._tokens(c) for c in retrieved]
         hit_tokens = sum(t for c, t in zip(retrieved, tokens, strict=True) if c.id in resident)
@@ -140,7 +166,12 @@ class MemScheduler:
 
     def summary(self) -> dict[str, Any]:
         totals = self.totals
-        return {
+        adapters = {} if self.adapter_cache is None else {
+            "adapter_slots": self.adapter_cache.capacity,
+            "adapter_accesses": self.adapter_clock,
+            "adapter_hits": self.adapter_hits,
+        }
+        return adapters | {
             "policy": self.policy_name,
             "budget": {"unit": self.unit, "capacity": self.cache.capacity},
             "interval": self.interval,

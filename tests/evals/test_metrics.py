@@ -35,3 +35,14 @@ def test_summarise_reports_latency_percentiles_tokens_and_bytes():
     assert metrics["n"] == 2 and metrics["bytes_stored_total"] == 150
     assert metrics["latency_ms"]["answer"] == percentiles([2.0, 4.0])
     assert metrics["prompt_tokens_mean"] == 10.0 and metrics["ingest_s"]["conversations"] == 1
+
+
+def test_an_empty_search_scores_recall_zero_and_no_search_scores_none():
+    from evals.harness import score_record
+    from evals.locomo.loader import Question
+    from evals.systems.base import SystemAnswer
+
+    question = Question("Where?", "Paris", 4, ("D1:3",), "26:q0")
+    searched_nothing = score_record(question, SystemAnswer("Paris", 10, 0.1, 0.05, searched=True))
+    closed_book = score_record(question, SystemAnswer("Paris", 10, 0.1, 0.05))
+    assert searched_nothing["evidence_recall@10"] == 0.0 and closed_book["evidence_recall@10"] is None

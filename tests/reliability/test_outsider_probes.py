@@ -21,9 +21,6 @@ from memos_lab.tiers.plaintext.tier import PlaintextTier
 NS, OWNER, OUTSIDER, READER = "ns-a", "alice", "outsider", "bob"
 FACTS = ["Alice's locker code is 4417.", "Alice keeps a cat named Miso.", "Alice moved to Lisbon in 2021."]
 QUESTION = "What is Alice's locker code?"
-# Today the facade answers an outsider from an empty retrieval instead of refusing (memos.py is not ours to
-# change here); CubeStore.require_namespace_read is the check it can call.
-FACADE_PENDING = pytest.mark.xfail(reason="facade (memos.py) namespace access check pending", strict=True)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +68,6 @@ def _refused(ask) -> None:
 # -- plaintext (the facade) --------------------------------------------------
 
 
-@FACADE_PENDING
 @pytest.mark.parametrize("state", ["fresh", "after the owner answered"])
 def test_plaintext_refuses_an_outsider(store, minilm, model, state):
     memos = _memos(store, minilm, PlaintextTier(model, max_new_tokens=4))

@@ -83,3 +83,26 @@ def test_the_scheduler_needs_the_kv_tier_and_one_budget(tmp_path, smollm2):
     tier = ActivationTier(model=smollm2, store=CubeStore(tmp_path / "s"))
     with pytest.raises(ValueError, match="exactly one budget"):
         MemScheduler(tier, LRU, kv_tokens=10, kv_bytes=10)
+
+
+def test_adapter_slots_are_never_exceeded(tmp_path, smollm2, minilm):
+    from memos_lab.tiers.parameter.distil import DistilConfig
+    from memos_lab.tiers.parameter.tier import ParameterTier
+
+    store = CubeStore(tmp_path / "store")
+    tiny = DistilConfig(rank=2, target_modules=["q_proj"], steps=2, warmup_steps=1, batch_size=2)
+    tier = ParameterTier(smollm2, store, distil=tiny, max_new_tokens=4, progress=False)
+    memos = MemOS(store, Retriever(minilm), tier, top_k=0,
+                  scheduler=partial(MemScheduler, policy=LRU, adapter_slots=1))
+    loaded = []
+    for user in ("u1", "u2", "u1"):
+        if not tier.cube_ids.get(user):
+            memos.remember([MemoryItem(f"{user} keeps bees.")], user, user)
+            memos.commit(user, user)
+        fields = memos.answer("What does the user keep?", user, user).scheduling
+        loaded.append(sum(tier.adapter_of(ns) is not None for ns in ("u1", "u2")))
+        assert fields["adapters_loaded"] == 1
+    assert loaded == [1, 1, 1] and memos.scheduler.summary()["adapter_slots"] == 1
+    tier.detach("u1")
+    with pytest.raises(ValueError, match="future"):
+        MemScheduler(tier, Oracle, adapter_slots=1)

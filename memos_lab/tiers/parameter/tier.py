@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from memos_lab.cube import Kind, MemCube, Provenance, new_cube_id
+from memos_lab.cube import Kind, MemCube, Provenance, new_cube_id, text_hash
 from memos_lab.models.base import ChatModel
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import MemoryPrompt, format_memories
@@ -70,6 +70,9 @@ class ParameterTier(AnswerTier):
         plaintext = [c for c in cubes if c.kind is Kind.PLAINTEXT]
         if not plaintext:
             raise ValueError(f"namespace {namespace!r}: no plaintext cubes to distil")
+        recipe = self._recipe(plaintext)
+        if self._reuse(namespace, actor, recipe):
+            return
         cube_id = new_cube_id()
         name = adapter_name(namespace, cube_id)
         data = build_training_set(plaintext, self.question_writer)
@@ -77,7 +80,7 @@ class ParameterTier(AnswerTier):
             result = distil(self.server, name, data, self.config, progress=self.progress)
             provenance = Provenance(source=namespace, refs=(), derived_from=data.source_ids, operator="distil:lora")
             meta = {"train_s": result.train_s, "steps": len(result.losses), "final_loss": result.losses[-1],
-                    "examples": result.examples}  # fmt: skip
+                    "examples": result.examples, "recipe_sha256": recipe}  # fmt: skip
             cube = adapter_to_cube(self.server, name, namespace=namespace, owner=actor, provenance=provenance,
                                    meta=meta, cube_id=cube_id)  # fmt: skip
             header = self.store.put(cube, actor)
@@ -87,6 +90,25 @@ class ParameterTier(AnswerTier):
         self._serve(namespace, name, header.id, header.size_bytes)
         self.train_s[namespace] = result.train_s
         self.losses[namespace] = result.losses
+
+    def _recipe(self, plaintext: Sequence[MemCube]) -> str:
+        """What an adapter is a function of: the base weights, the memories, the training config, the QA writer."""
+        parts = {
+            "base": self.model.fingerprint()["weights_sha256"],
+            "memories": sorted(text_hash(c.text) for c in plaintext),
+            "distil": repr(self.config),
+            "question_writer": getattr(self.question_writer, "name", None),
+        }
+        return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
+
+    def _reuse(self, namespace: str, actor: str, recipe: str) -> bool:
+        """Serve a stored adapter of exactly this recipe (a resumed run) instead of training again."""
+        for header in self.store.list(actor, namespace=namespace, kind=Kind.PARAMETER):
+            if header.meta.get("recipe_sha256") == recipe:
+                self.attach(namespace, actor, header.id)
+                self.train_s[namespace] = float(header.meta.get("train_s", 0.0))
+                return True
+        return False
 
     def attach(self, namespace: str, actor: str, cube_id: str) -> None:
         """Serve `namespace` with an existing parameter cube from the store (checked against the base model)."""

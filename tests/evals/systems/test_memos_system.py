@@ -38,3 +38,12 @@ def test_no_memory_sees_only_the_question(smollm2, conversation):
     system.ingest(conversation)
     answer = system.answer(conversation.questions[0])
     assert answer.prompt_tokens < 120 and answer.retrieved_ids == ()
+
+
+def test_bytes_stored_counts_every_conversation_not_the_last(smollm2, minilm, locomo, tmp_path):
+    system = MemOSSystem(smollm2, minilm, PlaintextTier, store_dir=str(tmp_path / "store"), top_k=2)
+    conversations = select([locomo["26"], locomo["30"]], max_questions=1)
+    for conversation in conversations:
+        system.ingest(conversation)
+    lines = [f"[{t.date_time}] {t.speaker}: {t.text}" for c in conversations for t in c.turns]
+    assert system.bytes_stored()["plaintext"] == sum(len(line.encode()) for line in lines)

@@ -1,4 +1,3 @@
-from pathlib import Path
 
 import pytest
 
@@ -6,8 +5,6 @@ from memos_lab.cube import Kind
 from memos_lab.store import CubeStore
 from memos_lab.tiers.parameter.distil import DistilConfig
 from memos_lab.tiers.parameter.tier import ParameterTier
-
-CONF = Path(__file__).resolve().parents[3] / "conf" / "tier" / "lora.yaml"
 
 
 def test_prepare_distils_a_namespace_and_respond_answers_closed_book(tmp_path, model, server, conflict):
@@ -38,11 +35,11 @@ def test_respond_without_an_adapter_says_what_to_do(tmp_path, model):
 
 
 def test_the_hydra_node_builds_the_tier(tmp_path, model):
+    from config_helpers import group_node
     from hydra.utils import instantiate
-    from omegaconf import OmegaConf
 
     with CubeStore(tmp_path) as store:
-        tier = instantiate(OmegaConf.load(CONF))(model=model, store=store)
+        tier = instantiate(group_node("tier", "lora"))(model=model, store=store)
     assert isinstance(tier, ParameterTier) and not tier.use_retrieval
     assert tier.config.rank == 16 and "down_proj" in tier.config.target_modules
 
@@ -50,3 +47,24 @@ def test_the_hydra_node_builds_the_tier(tmp_path, model):
 def test_a_wrong_distil_key_fails_at_construction(tmp_path, model):
     with CubeStore(tmp_path) as store, pytest.raises(TypeError, match="rnak"):
         ParameterTier(model, store, distil={"rnak": 4})
+
+
+def test_a_resumed_run_reuses_the_stored_adapter_instead_of_retraining(tmp_path, model):
+    from memos_lab.cube import plaintext_cube
+
+    two_steps = DistilConfig(rank=2, target_modules=("q_proj",), steps=2, warmup_steps=1, batch_size=2)
+    cube = plaintext_cube("Alice Brennick keeps bees.", namespace="u2", owner="u2")
+    with CubeStore(tmp_path) as store:
+        store.put(cube, "u2")
+        first = ParameterTier(model, store, distil=two_steps, progress=False)
+        first.prepare("u2", "u2", [cube])
+        first.detach("u2")
+        resumed = ParameterTier(model, store, distil=two_steps, progress=False)
+        resumed.prepare("u2", "u2", [cube])
+        assert resumed.cube_ids["u2"] == first.cube_ids["u2"]
+        other = ParameterTier(model, store, distil=DistilConfig(**{**vars(two_steps), "steps": 3}), progress=False)
+        other.prepare("u2", "u2", [cube])  # another recipe: trained anew
+        assert other.cube_ids["u2"] != first.cube_ids["u2"]
+        assert len(store.list("u2", namespace="u2", kind=Kind.PARAMETER)) == 2
+        for tier in (resumed, other):
+            tier.detach("u2")
