@@ -19,7 +19,9 @@ embedder.encode of their texts (the ratio is the retriever's overhead on top
 of encoding), and a restart re-indexing the same cubes from a cache_dir.
 
 Sizes default to 10k, 100k, 1M; HNSW is skipped above --hnsw-max (its build
-on 2 cores takes too long at 1M), and --queries shrinks with size.
+on 2 cores takes minutes at 100k and far longer at 1M), IVF uses
+min(4 * sqrt(n), 1024) lists trained on 32 vectors per list (ours and raw alike),
+and --queries shrinks with size.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ OWN_PATHS = ("memos_lab/tiers/plaintext", "memos_lab/models/embedder.py", "scrip
 DIM = 384
 BATCH = 10_000
 NAMESPACE = "bench"
+IVF_NLIST_MAX = 1024  # k-means over 4 * sqrt(1M) = 4000 lists takes too long on 2 cores
 
 
 class TableEmbedder:
@@ -100,7 +103,7 @@ def raw_index(kind: str, vectors: np.ndarray, config: RetrievalConfig):
     else:
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, config.ivf_nlist, faiss.METRIC_INNER_PRODUCT)
         train = vectors[: config.ivf_min_train]
-        index.train(train[np.random.default_rng(0).permutation(len(train))[: 64 * config.ivf_nlist]])
+        index.train(train[np.random.default_rng(0).permutation(len(train))[: config.ivf_min_train]])
         index.nprobe = config.ivf_nprobe
     for start in range(0, len(vectors), BATCH):
         index.add(vectors[start : start + BATCH])
@@ -111,9 +114,9 @@ def bench_index(n: int, kind: str, queries: int, seed: int, quiet: bool = False)
     rng = np.random.default_rng(seed)
     vectors, qvecs = unit(rng, n), unit(rng, queries)
     texts, qtexts = words(rng, n), words(rng, queries, per=4)
-    nlist = max(1, int(4 * np.sqrt(n)))
+    nlist = min(max(1, int(4 * np.sqrt(n))), IVF_NLIST_MAX)
     config = RetrievalConfig(
-        dense_index=kind, ivf_nlist=nlist, ivf_min_train=min(n, 64 * nlist), time_aware=False, decompose=False
+        dense_index=kind, ivf_nlist=nlist, ivf_min_train=min(n, 32 * nlist), time_aware=False, decompose=False
     )
     gc.collect()
     before = rss_bytes()
@@ -224,7 +227,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--kinds", nargs="+", default=["flat", "hnsw", "ivf"])
     parser.add_argument("--queries", type=int, default=200, help="queries at 10k; fewer at larger sizes")
-    parser.add_argument("--hnsw-max", type=int, default=100_000, help="largest size HNSW is built at")
+    parser.add_argument("--hnsw-max", type=int, default=10_000, help="largest size HNSW is built at")
     parser.add_argument("--ingest", type=int, default=2000, help="LoCoMo lines for the ingest part (0: skip)")
     parser.add_argument("--threads", type=int, default=1, help="torch and faiss threads")
     parser.add_argument("--seed", type=int, default=0)
