@@ -55,6 +55,7 @@ KS = (5, 10)
 BASELINE = dict(
     stemmer=Stemmer.none, date_in=Fields.both, speaker_in=Fields.both, time_aware=False, decompose=False, neighbours=0,
     fusion=Fusion.rrf, rrf_k=60, dense_weight=1.0, lexical_weight=1.0, candidates=50, context_turns=0,
+    context_in=Fields.dense,
     time_weight=0.5, decompose_weight=0.5, rerank_model=None,
 )
 # Each option alone, as changes to the baseline.
