@@ -69,6 +69,8 @@ BAD_OVERRIDES = [
     ("memory.top_k=-1", "memory.top_k"),
     ("memory.mode=hybird", "memory.mode"),
     ("memory.bogus=1", "bogus"),
+    ("memory.retrieval.stemmer=porch", "memory.retrieval.stemmer"),
+    ("memory.retrieval.context_turns=-1", "memory.retrieval.context_turns"),
     ("+memory.bogus=1", "bogus"),
     ("tier=kv tier.max_tokens=many", "tier.max_tokens"),
     ("tier=kv tier.recompute_tokens=-2", "tier.recompute_tokens"),

@@ -88,7 +88,7 @@ def test_results_table_is_built_from_run_directories(tmp_path):
 
     (run_dir / "status.json").write_text('{"status": "running"}')  # an unfinished run: left out unless asked
     assert subprocess.run(command, capture_output=True, text=True).returncode != 0
-    result = subprocess.run([*command, "--include-partial"], capture_output=True, text=True)
+    result = subprocess.run([*command, "--include-partial", "--force"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "| none [partial] | 3 |" in out.with_suffix(".md").read_text()
 

@@ -4,8 +4,8 @@ with the memory scheduler between them when a policy is configured."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.store import CubeStore
 from memos_lab.tiers.base import AnswerTier
+from memos_lab.tiers.plaintext.config import RetrievalConfig
 from memos_lab.tiers.plaintext.retriever import Retriever
 
 
@@ -38,6 +39,8 @@ class MemOSSystemConfig:
     store_dir: str = MISSING  # where the run's cube store lives
     top_k: int = 10  # memories retrieved per question (0: no retrieval)
     mode: RetrievalMode = RetrievalMode.hybrid
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)  # memos_lab/tiers/plaintext/README.md
+    embedding_cache: str | None = None  # where embeddings persist (a restart does not re-encode); None: off
 
     def __post_init__(self) -> None:
         if self.top_k < 0:
@@ -56,11 +59,13 @@ class MemOSSystem(MemorySystem):
         top_k: int = 10,
         mode: RetrievalMode | str = "hybrid",
         scheduler: Any = None,
+        retrieval: RetrievalConfig | Mapping[str, Any] | None = None,
+        embedding_cache: str | None = None,
     ) -> None:
         self.store = CubeStore(Path(store_dir))
         self.memos = MemOS(
             self.store,
-            Retriever(embedder),
+            Retriever(embedder, config=retrieval, cache_dir=embedding_cache),
             tier(model=model, store=self.store),
             top_k=top_k,
             mode=RetrievalMode(mode).value,
