@@ -47,7 +47,7 @@ from memos_lab.prompts import MemoryPrompt  # noqa: E402
 from memos_lab.store import CubeStore  # noqa: E402
 from memos_lab.tiers.parameter.distil import DistilConfig  # noqa: E402
 from memos_lab.tiers.parameter.merge import merge_cubes  # noqa: E402
-from memos_lab.tiers.parameter.tier import ParameterTier, adapter_name  # noqa: E402
+from memos_lab.tiers.parameter.tier import ParameterTier  # noqa: E402
 
 LOCOMO_CATEGORIES = (1, 2, 4)  # multi-hop, temporal, single-hop: facts stated in the turns
 HELD_OUT = (
@@ -123,7 +123,7 @@ def bench_facts(tier: ParameterTier, facts: list[Fact], args) -> dict:
         "f1_lora": _f1(lora_q, gold),
         "f1_lora_paraphrase": _f1(lora_p, gold),
         "ppl_base": ppl_base,
-        "ppl_lora": perplexity(tier, adapter_name("synthetic")),
+        "ppl_lora": perplexity(tier, tier.adapter_of("synthetic")),
         "train_s": tier.train_s["synthetic"],
         "adapter_bytes": tier.bytes_stored(),
         "ttft_base_ms": 1000 * statistics.median(g["ttft_s"] for g in base_q) if measured else None,
@@ -153,7 +153,7 @@ def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
     tier.config = full
     separate = {u: _accuracy(_answer_tier(tier, u, [f.question for f in own]), [f.answer for f in own])
                 for u, own in users.items()}  # fmt: skip
-    switch_ms = _switch_ms(tier, [adapter_name(u) for u in users])
+    switch_ms = _switch_ms(tier, [tier.adapter_of(u) for u in users])
     merged = {}
     cubes = [tier.store.get(tier.cube_ids[u], u) for u in users]
     for combination in args.combinations:
@@ -199,7 +199,7 @@ def bench_locomo(tier: ParameterTier, args) -> dict:
         "categories": list(LOCOMO_CATEGORIES),
         "n_questions": {name: len(qs) for name, qs in splits.items()},
         "ppl_base": perplexity(tier, None),
-        "ppl_lora": perplexity(tier, adapter_name("locomo")),
+        "ppl_lora": perplexity(tier, tier.adapter_of("locomo")),
         "train_s": tier.train_s["locomo"],
         "adapter_bytes": tier.adapter_bytes["locomo"],
         "loss_first_last": [tier.losses["locomo"][0], tier.losses["locomo"][-1]],
