@@ -19,9 +19,10 @@ def user_error(error: BaseException) -> BaseException | None:
 
 def _is_users(error: BaseException) -> bool:
     from evals.config import ConfigError
-    from evals.locomo.loader import DatasetNotFoundError
+    from evals.environment import DirtyTreeError, FaissInstallError
+    from evals.locomo.loader import DatasetChecksumError, DatasetNotFoundError
     from evals.run_dir import RunDirMismatchError
     from memos_lab.models.base import ModelNotAvailableError
 
-    return isinstance(error, (UserError, ConfigError, DatasetNotFoundError, RunDirMismatchError,
-                              ModelNotAvailableError))
+    return isinstance(error, (UserError, ConfigError, DatasetNotFoundError, DatasetChecksumError, DirtyTreeError,
+                              FaissInstallError, RunDirMismatchError, ModelNotAvailableError))

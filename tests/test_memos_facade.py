@@ -1,5 +1,7 @@
 """The MemOS facade: remember, search (access-checked), answer through a tier."""
 
+import pytest
+
 from memos_lab.cube import Kind, Provenance
 from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.store import CubeStore
@@ -36,10 +38,13 @@ def test_remember_then_answer_with_the_relevant_memory(tmp_path, minilm):
     assert memos.bytes_stored([("alice", "alice")]) == {"plaintext": sum(len(f.encode()) for f in FACTS)}
 
 
-def test_another_actor_retrieves_nothing_it_may_not_read(tmp_path, minilm):
+def test_an_actor_who_may_read_nothing_of_the_namespace_is_refused(tmp_path, minilm):
+    from memos_lab.store.errors import AccessDeniedError
+
     memos = _memos(tmp_path, minilm, RetrievedTexts())
     memos.remember([MemoryItem(f) for f in FACTS], namespace="alice", actor="alice")
-    assert memos.answer("Alice's cat?", "alice", "mallory").retrieved == []
+    with pytest.raises(AccessDeniedError, match="mallory"):
+        memos.answer("Alice's cat?", "alice", "mallory")
 
 
 def test_a_closed_book_tier_is_not_searched(tmp_path, minilm):

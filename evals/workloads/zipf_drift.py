@@ -20,7 +20,6 @@ from evals.locomo.loader import Conversation, Question, Turn
 from evals.synthetic_facts import generate_facts
 from evals.workloads.zipf import zipf_draws
 
-
 DATE = "1 May 2024"  # every fact is stated in one session
 
 

@@ -88,11 +88,11 @@ class MemScheduler:
         self.tier, self.interval = tier, interval
         self.unit = "tokens" if kv_tokens is not None else "bytes"
         self.cache = BudgetedCache(policy, (kv_tokens if kv_tokens is not None else kv_bytes) or 1)
+        self.policy_name = self.cache.policy.name
         self.adapter_cache = BudgetedCache(policy, adapter_slots or 1) if self.manages_adapters else None
         if self.adapter_cache is not None and getattr(self.adapter_cache.policy, "clairvoyant", False):
             raise ValueError(f"policy={self.policy_name} needs the future accesses, known for KV residency only")
         self.adapter_clock = self.adapter_hits = 0
-        self.policy_name = self.cache.policy.name
         self.clock = 0  # accesses observed so far: the policies' logical time
         self.trace: list[str] = []
         self.pending: list[Access] = []

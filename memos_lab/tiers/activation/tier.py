@@ -157,8 +157,9 @@ class ActivationTier(AnswerTier):
         return ResidencyReport(True, built, built.kv.num_tokens, built.kv.nbytes)
 
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
-        self.store.require_namespace_read(actor, namespace)  # whatever is resident, the actor must be entitled
         hot = self.hot(namespace)
+        if hot.cubes:  # whatever is resident or cached, only an actor who may read the namespace is served from it
+            self.store.require_namespace_read(actor, namespace)
         hot_ids = {c.id for c in hot.cubes}
         extra = [c for c in retrieved if c.id not in hot_ids]
         prompt = MemoryPrompt(format_memories([c.text for c in (*hot.cubes, *extra)]), question, self.system)

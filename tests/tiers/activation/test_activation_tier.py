@@ -48,6 +48,7 @@ def test_kv_answers_equal_plain_prompting_with_the_same_text(model, store, cubes
 
 
 def test_below_break_even_it_prompts_plainly_with_the_same_answer(model, store, cubes, questions):
+    store.put_many(cubes, ACTOR)
     plain_tier, kv_tier = tier(model, store, min_tokens=10_000), tier(model, store, min_tokens=1)
     answers = []
     for t in (plain_tier, kv_tier):

@@ -66,7 +66,7 @@ def test_tensors_that_disagree_with_their_header_are_refused(model, kv, store):
     with pytest.raises(KVFormatError, match=r"missing \['layers.29.values'\]"):
         kv_from_cube(dataclasses.replace(cube, payload=missing), model)
     short = cube.replace_header(meta={**cube.header.meta, "token_ids": list(kv.token_ids[:-1])})
-    with pytest.raises(KVFormatError, match="expected shape"):
+    with pytest.raises(KVFormatError, match=f"meta says {kv.num_tokens} tokens but lists {kv.num_tokens - 1}"):
         kv_from_cube(short, model)
 
 
