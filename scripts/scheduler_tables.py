@@ -41,7 +41,9 @@ def load_run(run_dir: Path) -> dict[str, Any]:
     if "scheduling" not in metrics:
         raise SystemExit(f"{run_dir}: not a scheduler run (no policy=)")
     records = list(RecordsFile(run_dir / "records.jsonl"))
-    return {"dir": run_dir, "config": config, "metrics": metrics, "records": records}
+    git = json.loads((run_dir / "environment.json").read_text())["git"]
+    commit = f"{git['commit']}{' (dirty)' if git.get('dirty') is not False else ''}"
+    return {"dir": run_dir, "config": config, "metrics": metrics, "records": records, "commit": commit}
 
 
 def sweep_row(run: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +64,7 @@ def sweep_row(run: dict[str, Any]) -> dict[str, Any]:
         "promotions": s["promotions"],
         "evictions": s["evictions"],
         "run": str(run["dir"]),
+        "run_commit": run["commit"],
     }
 
 
@@ -91,16 +94,19 @@ def modes_row(run: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
         "scheduler_s": s["scheduler_s"],
         "ttft_p50_ms": run["metrics"]["latency_ms"]["ttft"]["p50"],
         "run": str(run["dir"]),
+        "run_commit": run["commit"],
     }
 
 
 def markdown(title: str, rows: list[dict[str, Any]], made: dict[str, Any], note: str) -> str:
-    columns = [c for c in rows[0] if c != "run"]
+    columns = [c for c in rows[0] if c not in ("run", "run_commit")]
+    commits = sorted({row["run_commit"] for row in rows})
     lines = [f"# {title}", "", note, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in rows]
     lines += ["", f"Made by `{made['command']}` on {made['date']}, commit {made['git']['commit']}"
               f"{' (dirty tree)' if made['git'].get('dirty') else ''}, {made['machine']['cpus']} CPUs "
-              f"({made['machine']['platform']}). Runs: " + ", ".join(f"`{r['run']}`" for r in rows)]
+              f"({made['machine']['platform']}). The runs were made at commit {', '.join(commits)}: "
+              + ", ".join(f"`{r['run']}`" for r in rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -135,9 +141,11 @@ def main(argv: list[str] | None = None) -> None:
 SWEEP_NOTE = ("hit_rate = share of the retrieved memories (cubes, tokens) already resident as KV when asked; "
               "of_oracle = token hit rate / the oracle's at the same budget (Belady's MIN on the known trace). "
               "Latencies are medians; scheduler_s is the time ticks took (prefill of new pieces, composition), "
-              "apart from answering.")
+              "apart from answering. Hit rates, F1 and prefill tokens are deterministic; seconds depend on what "
+              "else shared the CPU while each run ran, so compare them within a run, not across rows.")
 MODES_NOTE = ("agreement = share of questions whose greedy answer equals the exact path's (the first row); "
-              "all runs replay the same workload with the same policy and budget, so their resident sets match.")
+              "all runs replay the same workload with the same policy and budget, so their resident sets match. "
+              "Seconds depend on what else shared the CPU while each run ran.")
 
 
 def _capacity(budget: str) -> int:
