@@ -30,3 +30,14 @@ def locomo():
     from evals.locomo.loader import load_locomo
 
     return {c.sample_id: c for c in load_locomo()}
+
+
+@pytest.fixture()
+def one_torch_thread():
+    """One CPU thread: on a shared machine, several threads wait on each other and run far slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

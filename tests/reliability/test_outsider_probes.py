@@ -35,15 +35,7 @@ def model():
         server.unload(name)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One CPU thread: on a shared machine, several threads wait on each other and run far slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

@@ -23,15 +23,7 @@ FACTS = [
 ]
 QUESTIONS = ["What pet does Ada keep?", "Where does Dev live?", "What does Ben do?", "What does Cleo play?"]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _memos(tmp_path, smollm2, minilm, policy=LRU, kv_tokens=40, interval=1, mode="composed") -> MemOS:

@@ -42,11 +42,13 @@ def header(model):
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One CPU thread: on a shared machine, several threads wait on each other and run far slower."""
-    import torch
+def _one_thread(one_torch_thread):
+    """Every test here runs on one CPU thread (see tests/conftest.py)."""
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+
+@pytest.fixture()
+def store(tmp_path):
+    from memos_lab.store import CubeStore
+
+    with CubeStore(tmp_path / "store") as store:
+        yield store

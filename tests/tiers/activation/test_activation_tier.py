@@ -8,17 +8,10 @@ from hydra.utils import instantiate
 
 from memos_lab.cube import Kind, plaintext_cube
 from memos_lab.prompts import MemoryPrompt, format_memories
-from memos_lab.store import CubeStore
 from memos_lab.tiers.activation.serialize import kv_from_cube
 from memos_lab.tiers.activation.tier import ActivationTier
 
 NS, ACTOR = "conv-1", "speakers-1"
-
-
-@pytest.fixture()
-def store(tmp_path):
-    with CubeStore(tmp_path / "store") as store:
-        yield store
 
 
 @pytest.fixture(scope="module")
