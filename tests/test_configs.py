@@ -164,6 +164,7 @@ def test_every_memory_and_tier_node_instantiates(memory, tier, tmp_path):
     cfg = _compose([f"memory={memory}", f"tier={tier}", "embedder.device=cpu"])
     if "store_dir" in cfg.memory:
         cfg.memory.store_dir = str(tmp_path / "store")
+        cfg.memory.embedding_cache = str(tmp_path / "store" / "embeddings")
     factory = instantiate(cfg.memory)
     assert callable(factory) and factory.func.__name__ in {"NoMemory", "FullContext", "MemOSSystem"}
     assert callable(instantiate(cfg.tier))
