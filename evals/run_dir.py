@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from evals.nested import flatten
 from memos_lab.atomic import write_json
 
 
@@ -55,15 +56,6 @@ def begin(run_dir: Path, config: dict[str, Any], environment_record: dict[str, A
 
 def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Dotted keys whose values differ, leaving out RESUMABLE_DIFFERENCES."""
-    flat_old, flat_new = _flatten(old), _flatten(new)
+    flat_old, flat_new = flatten(old), flatten(new)
     keys = sorted(set(flat_old) | set(flat_new))
     return [k for k in keys if flat_old.get(k) != flat_new.get(k) and not k.startswith(RESUMABLE_DIFFERENCES)]
-
-
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(data, dict):
-        return {prefix: data}
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        flat.update(_flatten(value, f"{prefix}{key}."if isinstance(value, dict) else f"{prefix}{key}"))
-    return flat

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.loggers import quiet_library_logs
+from evals.nested import flatten
 
 
 class WandbLogger:
@@ -32,8 +33,8 @@ class WandbLogger:
                                settings=wandb.Settings(silent=True))  # fmt: skip
 
     def log_metrics(self, metrics: Mapping[str, Any]) -> None:
-        self._run.summary.update(_flatten(metrics))
-        self._run.log(_flatten(metrics))
+        self._run.summary.update(flatten(metrics, sep="/"))
+        self._run.log(flatten(metrics, sep="/"))
 
     def log_records(self, records: Sequence[Mapping[str, Any]]) -> None:
         import wandb
@@ -58,14 +59,3 @@ class NoLogger:
     def log_records(self, records: Sequence[Mapping[str, Any]]) -> None: ...
 
     def finish(self) -> None: ...
-
-
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}/"))
-        else:
-            flat[name] = value
-    return flat

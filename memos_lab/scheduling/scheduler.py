@@ -62,16 +62,16 @@ class TickReport:
     pieces_loaded: int = 0
 
 
+    def add(self, other: TickReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
 @dataclass
 class Totals:
     ticks: int = 0
-    promotions: int = 0
-    evictions: int = 0
-    scheduler_s: float = 0.0
-    prefill_tokens: int = 0
-    prefill_s: float = 0.0
+    work: TickReport = field(default_factory=TickReport)  # summed over ticks
     resident_tokens: list[int] = field(default_factory=list)  # after each tick
-    resident_bytes: list[int] = field(default_factory=list)
 
 
 class MemScheduler:
@@ -98,6 +98,7 @@ class MemScheduler:
         self.pending: list[Access] = []
         self.queries_since_tick = 0
         self.cubes: dict[str, Access] = {}
+        self.actors: dict[str, str] = {}  # namespace -> the actor of its latest access
         self.tokens: dict[str, int] = {}
         self.totals = Totals()
 
@@ -134,6 +135,7 @@ class MemScheduler:
             self.trace.append(cube.id)
         self.queries_since_tick += 1
         report = self.tick() if self.queries_since_tick >= self.interval else TickReport()
+        resident_tokens = self._resident_tokens()
         return {
             "policy": self.policy_name,
             "kv_hit_cubes": sum(c.id in resident for c in retrieved),
@@ -145,8 +147,8 @@ class MemScheduler:
             "evictions": report.evictions,
             "scheduler_prefill_tokens": report.prefill_tokens,
             "scheduler_prefill_s": report.prefill_s,
-            "kv_resident_tokens": self._resident_tokens(),
-            "kv_resident_bytes": self._resident_tokens() * self.tier.bytes_per_token,
+            "kv_resident_tokens": resident_tokens,
+            "kv_resident_bytes": resident_tokens * self.tier.bytes_per_token,
         }
 
     def tick(self) -> TickReport:
@@ -165,7 +167,7 @@ class MemScheduler:
         return report
 
     def summary(self) -> dict[str, Any]:
-        totals = self.totals
+        totals, work, per_token = self.totals, self.totals.work, getattr(self.tier, "bytes_per_token", 0)
         adapters = {} if self.adapter_cache is None else {
             "adapter_slots": self.adapter_cache.capacity,
             "adapter_accesses": self.adapter_clock,
@@ -176,20 +178,21 @@ class MemScheduler:
             "budget": {"unit": self.unit, "capacity": self.cache.capacity},
             "interval": self.interval,
             "ticks": totals.ticks,
-            "promotions": totals.promotions,
-            "evictions": totals.evictions,
-            "scheduler_s": totals.scheduler_s,
-            "scheduler_prefill_tokens": totals.prefill_tokens,
-            "scheduler_prefill_s": totals.prefill_s,
+            "promotions": work.promotions,
+            "evictions": work.evictions,
+            "scheduler_s": work.seconds,
+            "scheduler_prefill_tokens": work.prefill_tokens,
+            "scheduler_prefill_s": work.prefill_s,
             "kv_resident_tokens_max": max(totals.resident_tokens, default=0),
             "kv_resident_tokens_mean": _mean(totals.resident_tokens),
-            "kv_resident_bytes_max": max(totals.resident_bytes, default=0),
-            "kv_resident_bytes_mean": _mean(totals.resident_bytes),
+            "kv_resident_bytes_max": max(totals.resident_tokens, default=0) * per_token,
+            "kv_resident_bytes_mean": _mean(totals.resident_tokens) * per_token,
         }
 
     def _access(self, access: Access) -> None:
         key = access.cube.id
         self.cubes[key] = access
+        self.actors[access.namespace] = access.actor
         tokens = self._tokens(access.cube)
         size = tokens if self.unit == "tokens" else tokens * self.tier.bytes_per_token
         self.cache.access(key, size, self.clock, cost_s=tokens * self._seconds_per_token(),
@@ -198,14 +201,10 @@ class MemScheduler:
 
     def _apply(self, namespace: str, report: TickReport) -> None:
         keys = [k for k in self.cache.resident if self.cubes[k].namespace == namespace]
-        actor = next((self.cubes[k].actor for k in keys), None) or self._actor_of(namespace)
-        residency = self.tier.set_resident(namespace, actor, [self.cubes[k].cube for k in keys])
+        residency = self.tier.set_resident(namespace, self.actors[namespace], [self.cubes[k].cube for k in keys])
         report.prefill_tokens += residency.built.prefill_tokens
         report.prefill_s += residency.built.prefill_s
         report.pieces_loaded += residency.built.pieces_loaded
-
-    def _actor_of(self, namespace: str) -> str:
-        return next(a.actor for a in reversed(list(self.cubes.values())) if a.namespace == namespace)
 
     def _tokens(self, cube: MemCube) -> int:
         if cube.id not in self.tokens:
@@ -217,19 +216,13 @@ class MemScheduler:
 
     def _seconds_per_token(self) -> float:
         """Measured prefill seconds per token so far (0.0 before the first build: cost then falls back to size)."""
-        totals = self.totals
-        return totals.prefill_s / totals.prefill_tokens if totals.prefill_tokens else 0.0
+        work = self.totals.work
+        return work.prefill_s / work.prefill_tokens if work.prefill_tokens else 0.0
 
     def _add(self, report: TickReport) -> None:
-        totals = self.totals
-        totals.ticks += 1
-        totals.promotions += report.promotions
-        totals.evictions += report.evictions
-        totals.scheduler_s += report.seconds
-        totals.prefill_tokens += report.prefill_tokens
-        totals.prefill_s += report.prefill_s
-        totals.resident_tokens.append(self._resident_tokens())
-        totals.resident_bytes.append(self._resident_tokens() * self.tier.bytes_per_token)
+        self.totals.ticks += 1
+        self.totals.work.add(report)
+        self.totals.resident_tokens.append(self._resident_tokens())
 
 
 def _mean(values: Sequence[int]) -> float:
