@@ -1,4 +1,4 @@
-"""Runs a memory system over a dataset's conversations and scores every answer."""
+"""Runs a memory system over a dataset's episodes and scores every answer by the dataset's scorer."""
 
 from __future__ import annotations
 
@@ -9,40 +9,40 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evals.locomo.loader import Conversation, Question
-from evals.locomo.scoring import bleu1, evidence_recall, score_answer
+from evals.datasets.base import Dataset
+from evals.datasets.episode import Episode, Question
 from evals.records import RecordsFile
 from evals.systems.base import MemorySystem, SystemAnswer
 
-RECALL_KS = (5, 10)
 
-
-def evaluate(system: MemorySystem, conversations: Sequence[Conversation], run_dir: Path) -> list[dict[str, Any]]:
+def evaluate(
+    system: MemorySystem, dataset: Dataset, episodes: Sequence[Episode], run_dir: Path
+) -> list[dict[str, Any]]:
     """Answer every question, appending a scored record per question to
     `run_dir/records.jsonl`; questions already recorded there are skipped."""
     records = RecordsFile(run_dir / "records.jsonl")
     records.drop_torn_tail()
     done = records.done_ids()
-    total = sum(len(c.questions) for c in conversations)
+    total = sum(len(e.questions) for e in episodes)
     with tqdm(total=total, initial=len(done), desc=f"{system.name}", unit="q") as progress:
-        for conversation in conversations:
-            pending = [q for q in conversation.questions if q.qid not in done]
+        for episode in episodes:
+            pending = [q for q in episode.questions if q.qid not in done]
             if not pending:
                 continue
-            progress.set_postfix_str(f"ingest {conversation.sample_id}")
-            built = {"conversation": conversation.sample_id, "ingest_s": _timed_ingest(system, conversation)}
+            progress.set_postfix_str(f"ingest {episode.episode_id}")
+            built = {"episode": episode.episode_id, "ingest_s": _timed_ingest(system, episode)}
             system.plan(pending)
-            progress.set_postfix_str(f"conv {conversation.sample_id}")
+            progress.set_postfix_str(f"episode {episode.episode_id}")
             for question in pending:
-                records.append(score_record(question, system.answer(question)) | built)
+                records.append(score_record(dataset, question, system.answer(question)) | built)
                 progress.update()
     return list(records)
 
 
-def _timed_ingest(system: MemorySystem, conversation: Conversation) -> float:
-    """Seconds to build the memory of a conversation: indexing, KV prefill or adapter training, by system."""
+def _timed_ingest(system: MemorySystem, episode: Episode) -> float:
+    """Seconds to build the memory of an episode: indexing, KV prefill or adapter training, by system."""
     start = time.perf_counter()
-    system.ingest(conversation)
+    system.ingest(episode)
     return time.perf_counter() - start
 
 
@@ -51,16 +51,19 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def score_record(question: Question, answer: SystemAnswer) -> dict[str, Any]:
-    record = {
+def score_record(dataset: Dataset, question: Question, answer: SystemAnswer) -> dict[str, Any]:
+    prediction = first_line(answer.text)
+    return {
         "qid": question.qid,
+        "dataset": dataset.name,
         "category": question.category,
         "question": question.question,
         "gold": question.answer,
+        **({"golds": list(question.answers)} if len(question.answers) > 1 else {}),
+        **({"asked_at": question.asked_at} if question.asked_at else {}),
         "output": answer.text,
-        "prediction": (prediction := first_line(answer.text)),
-        "f1": score_answer(prediction, question.answer, question.category),
-        "bleu1": bleu1(prediction, question.answer),
+        "prediction": prediction,
+        **dataset.score(question, prediction),
         "evidence": list(question.evidence),
         "retrieved_refs": list(answer.retrieved_refs),
         "retrieved_ids": list(answer.retrieved_ids),
@@ -69,9 +72,5 @@ def score_record(question: Question, answer: SystemAnswer) -> dict[str, Any]:
         "answer_ms": 1000 * answer.answer_s,
         "ttft_ms": 1000 * answer.ttft_s,
         **answer.extras,
+        **dataset.retrieval_scores(question, answer.retrieved_refs, answer.searched),
     }
-    for k in RECALL_KS:
-        # None only when the system did not search (closed-book, baselines); an empty search found nothing: 0.
-        recall = evidence_recall(question.evidence, answer.retrieved_refs, k) if answer.searched else None
-        record[f"evidence_recall@{k}"] = recall
-    return record

@@ -3,10 +3,12 @@ cost side: latencies, prompt tokens, bytes stored per tier."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from evals.datasets.base import Dataset
 
 LATENCY_FIELDS = ("search_ms", "answer_ms", "ttft_ms")
 
@@ -20,13 +22,15 @@ def percentiles(values: Sequence[float]) -> dict[str, float | None]:
 
 def summarise(
     records: Sequence[Mapping[str, Any]],
-    accuracy: Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]],
+    dataset: Dataset,
     bytes_stored: Mapping[str, int],
     scheduling: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     tokens = [r["prompt_tokens"] for r in records]
     summary = {
-        **accuracy(records),
+        "dataset": dataset.name,
+        "metric_names": list(dataset.metrics),  # the first is the headline
+        **dataset.aggregate(records),
         "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS},
         "prompt_tokens_mean": float(np.mean(tokens)) if tokens else None,
         "ingest_s": ingest_seconds(records),
@@ -49,11 +53,11 @@ def hit_rates(records: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
 
 
 def ingest_seconds(records: Sequence[Mapping[str, Any]]) -> dict[str, float] | None:
-    """Memory build time summed over conversations (a resumed conversation counts its first recorded build)."""
-    per_conversation: dict[str, float] = {}
+    """Memory build time summed over episodes (a resumed episode counts its first recorded build)."""
+    per_episode: dict[str, float] = {}
     for record in records:
         if "ingest_s" in record:
-            per_conversation.setdefault(record["conversation"], record["ingest_s"])
-    if not per_conversation:
+            per_episode.setdefault(record["episode"], record["ingest_s"])
+    if not per_episode:
         return None
-    return {"total": sum(per_conversation.values()), "conversations": len(per_conversation)}
+    return {"total": sum(per_episode.values()), "episodes": len(per_episode)}

@@ -12,7 +12,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from evals.config import validate
 from evals.harness import evaluate
-from evals.locomo.scoring import aggregate
 from evals.metrics import summarise
 from evals.run_dir import begin, environment, write_json
 from evals.summary import print_comparison, print_summary
@@ -43,15 +42,15 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_conversations(cfg: DictConfig):
-    """The dataset's conversations, reshaped by the workload when one is configured."""
+def load_episodes(cfg: DictConfig):
+    """The dataset and its episodes, reshaped by the workload when one is configured."""
     from hydra.utils import instantiate
 
     dataset = instantiate(cfg.dataset)
-    conversations = dataset.load()
+    episodes = dataset.load()
     if cfg.get("workload") is not None:
-        conversations = instantiate(cfg.workload)(conversations)
-    return dataset, conversations
+        episodes = instantiate(cfg.workload)(episodes)
+    return dataset, episodes
 
 
 def scheduler_factory(cfg: DictConfig):
@@ -85,17 +84,17 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     validate(cfg)
     seed_everything(cfg.seed)
     threads = set_threads(cfg.torch_threads)
-    dataset, conversations = load_conversations(cfg)
+    dataset, episodes = load_episodes(cfg)
     config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     record = environment(REPO_ROOT, command, dataset_path=dataset.path, dataset_sha256=dataset.sha256,
                          scoring_version=dataset.scoring_version) | {"torch_threads": threads}
     begin(run_dir, config, record)
     model = instantiate(cfg.model)
     system = build_system(cfg, cfg.memory, model)
-    metrics = _evaluate(cfg, system, conversations, run_dir, config)
-    rows = {system.name: metrics} | _baselines(cfg, model, conversations, run_dir)
+    metrics = _evaluate(cfg, system, dataset, episodes, run_dir, config)
+    rows = {system.name: metrics} | _baselines(cfg, model, dataset, episodes, run_dir)
     if cfg.print_table:
-        size = f"{metrics['n']} questions from {len(conversations)} conversation(s)"
+        size = f"{metrics['n']} questions from {len(episodes)} {dataset.name} episode(s)"
         print_summary(metrics, title=f"{system.name} / {cfg.task_name}: {size}")
         if len(rows) > 1:
             print_comparison(rows, title=f"on the same {metrics['n']} questions")
@@ -103,7 +102,7 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     return metrics
 
 
-def _evaluate(cfg: DictConfig, system, conversations, run_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
+def _evaluate(cfg: DictConfig, system, dataset, episodes, run_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
     from hydra.utils import instantiate
 
     logger = instantiate(cfg.logger)
@@ -111,8 +110,8 @@ def _evaluate(cfg: DictConfig, system, conversations, run_dir: Path, config: dic
     logger.start(run_dir, name=run_dir.name, config=config)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        records = evaluate(system, conversations, run_dir)
-        metrics = summarise(records, aggregate, system.bytes_stored(), getattr(system, "scheduling_summary", None))
+        records = evaluate(system, dataset, episodes, run_dir)
+        metrics = summarise(records, dataset, system.bytes_stored(), getattr(system, "scheduling_summary", None))
         write_json(run_dir / "metrics.json", metrics)
         logger.log_metrics(metrics)
         logger.log_records(records)
@@ -129,7 +128,7 @@ def _evaluate(cfg: DictConfig, system, conversations, run_dir: Path, config: dic
     return metrics
 
 
-def _baselines(cfg: DictConfig, model, conversations, run_dir: Path) -> dict[str, dict[str, Any]]:
+def _baselines(cfg: DictConfig, model, dataset, episodes, run_dir: Path) -> dict[str, dict[str, Any]]:
     """`compare_with`: other memory options on the same questions, each in run_dir/baselines/<name>."""
     from hydra import compose
 
@@ -139,8 +138,8 @@ def _baselines(cfg: DictConfig, model, conversations, run_dir: Path) -> dict[str
         system = build_system(OmegaConf.merge(cfg, {"policy": None}), memory, model)
         sub_dir = run_dir / "baselines" / name
         sub_dir.mkdir(parents=True, exist_ok=True)
-        records = evaluate(system, conversations, sub_dir)
-        rows[system.name] = summarise(records, aggregate, system.bytes_stored())
+        records = evaluate(system, dataset, episodes, sub_dir)
+        rows[system.name] = summarise(records, dataset, system.bytes_stored())
         write_json(sub_dir / "metrics.json", rows[system.name])
     return rows
 

@@ -94,10 +94,11 @@ class MemOS:
         hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)
         return hits, [self.store.get(hit.cube_id, actor, touch=True) for hit in hits]
 
-    def answer(self, question: str, namespace: str, actor: str) -> Answer:
+    def answer(self, question: str, namespace: str, actor: str, query: str | None = None) -> Answer:
+        """Answer `question` from the namespace's memory; `query` is what is searched (default: the question)."""
         start = time.perf_counter()
         searching = self.top_k > 0 and self.tier.use_retrieval
-        hits, cubes = self.search(question, namespace, actor) if searching else ([], [])
+        hits, cubes = self.search(query or question, namespace, actor) if searching else ([], [])
         search_s = time.perf_counter() - start
         adapters = self.scheduler.before_use(namespace) if self.scheduler else {}
         response = self.tier.respond(namespace, actor, question, cubes)

@@ -32,6 +32,14 @@ def locomo():
     return {c.sample_id: c for c in load_locomo()}
 
 
+@pytest.fixture(scope="session")
+def locomo_episodes(locomo):
+    """The LoCoMo conversations as dataset-contract episodes (all questions, every category)."""
+    from evals.datasets.locomo import episode_of
+
+    return {sample_id: episode_of(c) for sample_id, c in locomo.items()}
+
+
 @pytest.fixture()
 def one_torch_thread():
     """One CPU thread: on a shared machine, several threads wait on each other and run far slower."""

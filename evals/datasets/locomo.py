@@ -1,22 +1,23 @@
-"""LoCoMo as a run's dataset: which conversations, which questions, and a seeded sample."""
+"""LoCoMo as a run's dataset: which conversations, which questions, a seeded sample, and its scorer.
+
+Each conversation is an episode: its turns are the events (id = dia_id, with
+session date and speaker), its questions keep their category and evidence.
+Scores are LoCoMo's own (evals/locomo/scoring.py): F1 by category rule and BLEU-1.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from evals.locomo.loader import (
-    CATEGORY_NAMES,
-    Conversation,
-    dataset_sha256,
-    load_locomo,
-    resolve_locomo_path,
-    select,
-)
-from evals.locomo.scoring import SCORING_VERSION
+from evals.datasets.base import Dataset
+from evals.datasets.episode import Episode, MemoryEvent, Question
+from evals.locomo import loader, scoring
 
 
 @dataclass
@@ -31,9 +32,9 @@ class LocomoDatasetConfig:
     sample_seed: int = 0
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.categories) - set(CATEGORY_NAMES))
+        unknown = sorted(set(self.categories) - set(loader.CATEGORY_NAMES))
         if unknown or not self.categories:
-            known = sorted(CATEGORY_NAMES)
+            known = sorted(loader.CATEGORY_NAMES)
             raise ValueError(f"dataset.categories={list(self.categories)}: LoCoMo has categories {known}")
         if self.question_stride < 1:
             raise ValueError(f"dataset.question_stride={self.question_stride} must be >= 1")
@@ -43,36 +44,63 @@ class LocomoDatasetConfig:
                 raise ValueError(f"dataset.{key}={value} must be >= 1 (or null for all)")
 
 
-class LocomoDataset:
+class LocomoDataset(Dataset):
     name = "locomo"
-    scoring_version = SCORING_VERSION
+    scoring_version = scoring.SCORING_VERSION
+    metrics = ("f1", "bleu1")
 
     def __init__(self, path: str | None = None, sample_ids: list[str] | None = None,
-                 categories: list[int] = (1, 2, 3, 4), max_questions: int | None = None, question_stride: int = 1,
-                 question_sample: int | None = None, sample_seed: int = 0) -> None:
-        self.path: Path = resolve_locomo_path(path)
+                 categories: Sequence[int] = (1, 2, 3, 4), max_questions: int | None = None,
+                 question_stride: int = 1, question_sample: int | None = None, sample_seed: int = 0) -> None:
+        self.path_setting = path
         self.sample_ids = None if sample_ids is None else [str(i) for i in sample_ids]
         self.categories = list(categories)
         self.max_questions, self.question_stride = max_questions, question_stride
         self.question_sample, self.sample_seed = question_sample, sample_seed
 
     @cached_property
-    def sha256(self) -> str:
-        return dataset_sha256(self.path)
+    def path(self) -> Path:
+        return loader.resolve_locomo_path(self.path_setting)
 
-    def load(self) -> list[Conversation]:
-        chosen = select(load_locomo(self.path), sample_ids=self.sample_ids, categories=self.categories,
-                        stride=self.question_stride)
-        conversations = [self._sampled(c) for c in chosen]
-        if not any(c.questions for c in conversations):
+    @cached_property
+    def sha256(self) -> str:
+        return loader.dataset_sha256(self.path)
+
+    def load(self) -> list[Episode]:
+        chosen = loader.select(loader.load_locomo(self.path), sample_ids=self.sample_ids,
+                               categories=self.categories, stride=self.question_stride)
+        episodes = [self._sampled(episode_of(c)) for c in chosen]
+        if not any(e.questions for e in episodes):
             raise ValueError(f"dataset: the selection has no questions (sample_ids={self.sample_ids}, "
                              f"categories={self.categories})")
-        return conversations
+        return episodes
 
-    def _sampled(self, conversation: Conversation) -> Conversation:
-        questions = list(conversation.questions)
+    def score(self, question: Question, prediction: str) -> dict[str, float]:
+        return {"f1": scoring.score_answer(prediction, question.answer, int(question.category)),
+                "bleu1": scoring.bleu1(prediction, question.answer)}
+
+    def retrieval_scores(self, question: Question, retrieved_refs: Sequence[str], searched: bool) -> dict[str, Any]:
+        evidence = scoring.normalize_evidence(question.evidence)
+        return super().retrieval_scores(dataclasses.replace(question, evidence=evidence), retrieved_refs, searched)
+
+    def aggregate(self, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        return scoring.aggregate(records)
+
+    def _sampled(self, episode: Episode) -> Episode:
+        questions = list(episode.questions)
         if self.question_sample is not None and self.question_sample < len(questions):
-            rng = random.Random(f"{self.sample_seed}:{conversation.sample_id}")
+            rng = random.Random(f"{self.sample_seed}:{episode.episode_id}")
             keep = set(rng.sample(range(len(questions)), self.question_sample))
             questions = [q for i, q in enumerate(questions) if i in keep]  # original order
-        return dataclasses.replace(conversation, questions=tuple(questions[: self.max_questions]))
+        return dataclasses.replace(episode, questions=tuple(questions[: self.max_questions]))
+
+
+def episode_of(conversation: loader.Conversation) -> Episode:
+    """A LoCoMo conversation as an episode: turns become events, questions keep category and evidence."""
+    events = tuple(MemoryEvent(t.dia_id, t.text, time=t.date_time, speaker=t.speaker, session=str(t.session))
+                   for t in conversation.turns)
+    questions = tuple(Question(q.qid, q.question, (q.answer,), q.category, q.evidence)
+                      for q in conversation.questions)
+    meta = {"speakers": [conversation.speaker_a, conversation.speaker_b]}
+    return Episode("locomo", conversation.sample_id, events, questions, meta=meta)
+

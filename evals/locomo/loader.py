@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from evals.datasets.files import DatasetNotFoundError, cache_dir, find_shared_data_dir
 from memos_lab.atomic import write_bytes, write_text
 
 ENV_VAR = "MEMOS_LAB_LOCOMO"
@@ -46,10 +47,6 @@ CATEGORY_NAMES = {
 }
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _SESSION_KEY = re.compile(r"session_(\d+)")
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """The dataset is not at the given path or any default location (a one-line message)."""
 
 
 class DatasetChecksumError(ValueError):
@@ -110,18 +107,7 @@ class Conversation:
 
 def default_cache_dir() -> Path:
     """`$XDG_CACHE_HOME/memos_lab/datasets/locomo` (default `~/.cache/...`)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "memos_lab" / "datasets" / "locomo"
-
-
-def find_shared_data_dir(name: str, start: str | Path | None = None) -> Path | None:
-    """First `shared/data/<name>` directory found walking up from `start` (default cwd)."""
-    here = Path(start or Path.cwd()).resolve()
-    for parent in (here, *here.parents):
-        candidate = parent / "shared" / "data" / name
-        if candidate.is_dir():
-            return candidate
-    return None
+    return cache_dir("locomo")
 
 
 def _has_data(path: Path) -> bool:

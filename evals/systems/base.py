@@ -1,5 +1,5 @@
-"""The contract of a memory system under evaluation: ingest a conversation,
-then answer its questions."""
+"""The contract of a memory system under evaluation: ingest an episode's
+events, then answer its questions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evals.locomo.loader import Conversation, Question, Turn
+from evals.datasets.episode import Episode, MemoryEvent, Question
+from evals.locomo.loader import Turn
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class MemorySystem(ABC):
     name: str
 
     @abstractmethod
-    def ingest(self, conversation: Conversation) -> None:
-        """Build this system's memory of one conversation (replacing any previous one)."""
+    def ingest(self, episode: Episode) -> None:
+        """Build this system's memory of one episode (replacing any previous one)."""
 
     @abstractmethod
     def answer(self, question: Question) -> SystemAnswer: ...
@@ -42,5 +43,5 @@ class MemorySystem(ABC):
 
 
 def turn_line(turn: Turn) -> str:
-    """How a turn reads as memory text: its date, speaker and words."""
-    return f"[{turn.date_time}] {turn.speaker}: {turn.text}"
+    """How a LoCoMo turn reads as memory text: its date, speaker and words (as its episode event does)."""
+    return MemoryEvent(turn.dia_id, turn.text, time=turn.date_time, speaker=turn.speaker).memory_line()

@@ -1,5 +1,5 @@
-"""MemOS under evaluation: every turn becomes a plaintext cube in the
-conversation's namespace; answers come from retrieval plus the chosen tier,
+"""MemOS under evaluation: every event becomes a plaintext cube in the
+episode's namespace; answers come from retrieval plus the chosen tier,
 with the memory scheduler between them when a policy is configured."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from evals.locomo.loader import Conversation, Question, Turn
-from evals.systems.base import MemorySystem, SystemAnswer, turn_line
+from evals.datasets.episode import Episode, MemoryEvent, Question
+from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.cube import Provenance
 from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.models.embedder import Embedder
@@ -73,21 +73,23 @@ class MemOSSystem(MemorySystem):
             scheduler=scheduler,
         )
         self.namespace = self.actor = ""
-        self.ingested: dict[str, str] = {}  # namespace -> actor, for the costs of every conversation
+        self.ingested: dict[str, str] = {}  # namespace -> actor, for the costs of every episode
+        self.answer_style = self.memos.tier.system, self.memos.tier.max_new_tokens  # the configured defaults
 
-    def ingest(self, conversation: Conversation) -> None:
-        self.namespace = f"locomo-{conversation.sample_id}"
-        self.actor = f"speakers-{conversation.sample_id}"
+    def ingest(self, episode: Episode) -> None:
+        self.namespace, self.actor = episode.namespace, f"speakers-{episode.episode_id}"
         self.ingested[self.namespace] = self.actor
+        system, max_new_tokens = self.answer_style
+        self.memos.tier.set_answer_style(episode.instruction or system, episode.max_answer_tokens or max_new_tokens)
         if self.store.list(self.actor, namespace=self.namespace):  # resuming a run: the store has it
             self.memos.reindex(self.namespace, self.actor)
         else:
-            items = [_memory_item(conversation.sample_id, turn) for turn in conversation.turns]
+            items = [_memory_item(episode, event) for event in episode.events]
             self.memos.remember(items, self.namespace, self.actor)
         self.memos.commit(self.namespace, self.actor)
 
     def answer(self, question: Question) -> SystemAnswer:
-        answer = self.memos.answer(question.question, self.namespace, self.actor)
+        answer = self.memos.answer(question.for_model(), self.namespace, self.actor, query=question.question)
         response = answer.response
         return SystemAnswer(
             text=answer.text,
@@ -113,9 +115,15 @@ class MemOSSystem(MemorySystem):
         return self.memos.bytes_stored(self.ingested.items())
 
 
-def _memory_item(sample_id: str, turn: Turn) -> MemoryItem:
+def _memory_item(episode: Episode, event: MemoryEvent) -> MemoryItem:
     return MemoryItem(
-        text=turn_line(turn),
-        provenance=Provenance(source=f"locomo:{sample_id}", refs=(turn.dia_id,), operator="ingest"),
-        meta={"speaker": turn.speaker, "date_time": turn.date_time, "session": turn.session},
+        text=event.memory_line(),
+        provenance=Provenance(source=f"{episode.dataset}:{episode.episode_id}", refs=(event.event_id,),
+                              operator="ingest"),
+        meta={"speaker": event.speaker, "date_time": event.time, "session": _session(event.session)},
     )
+
+
+def _session(session: str) -> int | str:
+    """A numbered session as its number (memories are ordered by it), any other id as given."""
+    return int(session) if session.isdigit() else session

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evals.locomo.loader import Conversation, Question
+from evals.datasets.episode import Episode, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.models.base import ChatModel
-from memos_lab.prompts import MemoryPrompt
+from memos_lab.prompts import SYSTEM, MemoryPrompt
 
 
 @dataclass
@@ -27,10 +27,13 @@ class NoMemory(MemorySystem):
     def __init__(self, model: ChatModel, max_new_tokens: int = 32) -> None:
         self.model = model
         self.max_new_tokens = max_new_tokens
+        self.system, self.answer_tokens = SYSTEM, max_new_tokens
 
-    def ingest(self, conversation: Conversation) -> None:
-        pass
+    def ingest(self, episode: Episode) -> None:
+        self.system = episode.instruction or SYSTEM
+        self.answer_tokens = episode.max_answer_tokens or self.max_new_tokens
 
     def answer(self, question: Question) -> SystemAnswer:
-        generation = self.model.chat(MemoryPrompt("", question.question).messages(), self.max_new_tokens)
+        prompt = MemoryPrompt("", question.for_model(), self.system)
+        generation = self.model.chat(prompt.messages(), self.answer_tokens)
         return SystemAnswer(generation.text, generation.prompt_tokens, generation.total_s, generation.ttft_s)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evals.locomo.loader import Conversation, Question, Turn
+from evals.datasets.episode import Episode, MemoryEvent, Question
 from evals.synthetic_facts import generate_facts
 from evals.workloads.zipf import zipf_draws
 
@@ -46,11 +46,13 @@ class ZipfDrift:
         self.memories, self.queries, self.drift_every = memories, queries, drift_every
         self.exponent, self.seed = exponent, seed
 
-    def __call__(self, conversations: Sequence[Conversation] = ()) -> list[Conversation]:
-        """The dataset's conversations are not used: this workload makes its own memory."""
+    def __call__(self, episodes: Sequence[Episode] = ()) -> list[Episode]:
+        """The dataset's episodes are not used: this workload makes its own memory."""
         facts = generate_facts(self.memories, seed=self.seed)
-        turns = tuple(Turn(f"D1:{i + 1}", "notes", fact.statement, 1, DATE) for i, fact in enumerate(facts))
-        return [Conversation(f"zipf{self.seed}", "notes", "notes", turns, tuple(self._stream(facts)))]
+        events = tuple(MemoryEvent(f"D1:{i + 1}", fact.statement, time=DATE, speaker="notes", session="1")
+                       for i, fact in enumerate(facts))
+        # scored as LoCoMo single-hop questions (category 4), so the episode is filed under locomo
+        return [Episode("locomo", f"zipf{self.seed}", events, tuple(self._stream(facts)))]
 
     def _stream(self, facts) -> list[Question]:
         rng = np.random.default_rng(self.seed)
@@ -62,6 +64,6 @@ class ZipfDrift:
                 index = int(ranking[rank])
                 fact = facts[index]
                 qid = f"zipf{self.seed}:{fact.id}#{seen[index]}"
-                stream.append(Question(fact.question, fact.answer, 4, (f"D1:{index + 1}",), qid))
+                stream.append(Question(qid, fact.question, (fact.answer,), 4, (f"D1:{index + 1}",)))
                 seen[index] += 1
         return stream

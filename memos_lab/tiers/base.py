@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memos_lab.cube import Kind, MemCube
+from memos_lab.prompts import SYSTEM
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ class Response:
 class AnswerTier(ABC):
     kind: Kind
     use_retrieval: bool = True  # False: the facade skips the search (a closed-book tier)
+    system: str = SYSTEM  # the instructions that open every prompt
+    max_new_tokens: int = 32
+
+    def set_answer_style(self, system: str, max_new_tokens: int) -> None:
+        """Instructions and answer length for what is prepared and answered from now on (a benchmark
+        task's own prompt and answer-length limit). Prefixes already cached keep the instructions they
+        were built with, so change the style only between namespaces."""
+        self.system, self.max_new_tokens = system, max_new_tokens
 
     def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:  # noqa: B027 (optional hook)
         """Build this tier's payloads for a namespace from its plaintext cubes (default: nothing)."""

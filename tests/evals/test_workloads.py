@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from evals.locomo.loader import Conversation, Question, Turn
+from evals.datasets.episode import Episode, MemoryEvent, Question
 from evals.workloads.locomo_replay import LocomoReplay
 from evals.workloads.zipf_drift import ZipfDrift
 
 
-def _conversation() -> Conversation:
-    turns = tuple(Turn(f"D1:{i}", "A", f"turn {i}", 1, "1 May 2023") for i in range(1, 6))
-    questions = tuple(Question(f"q{i}?", f"a{i}", 4, (f"D1:{i}",), f"7:q{i}") for i in range(1, 6))
-    return Conversation("7", "A", "B", turns, questions)
+def _conversation() -> Episode:
+    events = tuple(MemoryEvent(f"D1:{i}", f"turn {i}", time="1 May 2023", speaker="A", session="1")
+                   for i in range(1, 6))
+    questions = tuple(Question(f"7:q{i}", f"q{i}?", (f"a{i}",), 4, (f"D1:{i}",)) for i in range(1, 6))
+    return Episode("locomo", "7", events, questions)
 
 
 def test_zipf_drift_is_seeded_and_repeats_get_unique_qids():
@@ -20,7 +21,7 @@ def test_zipf_drift_is_seeded_and_repeats_get_unique_qids():
     assert [q.qid for q in first[0].questions] == [q.qid for q in again[0].questions]
     qids = [q.qid for q in first[0].questions]
     assert len(qids) == len(set(qids)) == 40
-    assert len(first[0].turns) == 50 and all(q.evidence[0].startswith("D1:") for q in first[0].questions)
+    assert len(first[0].events) == 50 and all(q.evidence[0].startswith("D1:") for q in first[0].questions)
     assert [q.qid for q in ZipfDrift(memories=50, queries=40, seed=4)()[0].questions] != qids
 
 
@@ -36,4 +37,4 @@ def test_locomo_replay_repeats_the_conversations_questions():
     assert len(replay.questions) == 30 and len({q.qid for q in replay.questions}) == 30
     originals = Counter(q.qid.split("#")[0] for q in replay.questions)
     assert set(originals) <= {f"7:q{i}" for i in range(1, 6)} and max(originals.values()) > 6
-    assert replay.turns == _conversation().turns
+    assert replay.events == _conversation().events

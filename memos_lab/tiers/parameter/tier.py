@@ -130,7 +130,7 @@ class ParameterTier(AnswerTier):
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
         name = self._resident(namespace, actor)
         memory = format_memories([c.text for c in retrieved]) if self.use_retrieval else ""
-        split = split_prompt(self.model, MemoryPrompt(memory, question).messages())
+        split = split_prompt(self.model, MemoryPrompt(memory, question, self.system).messages())
         cache = self.prefixes.get(split.ids[:, : split.prefix_len]) if split.prefix_len else None
         with self.server.using(name):
             gen = self.model.generate_ids(split.ids, max_new_tokens=self.max_new_tokens, cache=cache)

@@ -1,5 +1,6 @@
 import pytest
 
+from evals.datasets.locomo import episode_of
 from evals.locomo.loader import select
 from evals.systems.memos_system import MemOSSystem
 from evals.systems.no_memory import NoMemory
@@ -8,13 +9,13 @@ from memos_lab.tiers.plaintext.tier import PlaintextTier
 
 @pytest.fixture(scope="module")
 def conversation(locomo):
-    return select([locomo["30"]], max_questions=2)[0]
+    return episode_of(select([locomo["30"]], max_questions=2)[0])
 
 
 def test_memos_system_stores_each_turn_and_answers_with_its_evidence(smollm2, minilm, conversation, tmp_path):
     system = MemOSSystem(smollm2, minilm, PlaintextTier, store_dir=str(tmp_path / "store"), top_k=10)
     system.ingest(conversation)
-    assert len(system.store.list(system.actor, namespace=system.namespace)) == len(conversation.turns)
+    assert len(system.store.list(system.actor, namespace=system.namespace)) == len(conversation.events)
     answer = system.answer(conversation.questions[0])
     assert answer.text and len(answer.retrieved_ids) == 10
     assert all(ref.startswith("D") for ref in answer.retrieved_refs)
@@ -29,7 +30,7 @@ def test_memos_system_resumes_from_its_store(smollm2, minilm, conversation, tmp_
     first.store.close()
     second = MemOSSystem(smollm2, minilm, PlaintextTier, store_dir=str(tmp_path / "store"))
     second.ingest(conversation)
-    assert len(second.store.list(second.actor)) == len(conversation.turns)
+    assert len(second.store.list(second.actor)) == len(conversation.events)
     assert second.answer(conversation.questions[0]).retrieved_ids == expected
 
 
@@ -44,6 +45,6 @@ def test_bytes_stored_counts_every_conversation_not_the_last(smollm2, minilm, lo
     system = MemOSSystem(smollm2, minilm, PlaintextTier, store_dir=str(tmp_path / "store"), top_k=2)
     conversations = select([locomo["26"], locomo["30"]], max_questions=1)
     for conversation in conversations:
-        system.ingest(conversation)
+        system.ingest(episode_of(conversation))
     lines = [f"[{t.date_time}] {t.speaker}: {t.text}" for c in conversations for t in c.turns]
     assert system.bytes_stored()["plaintext"] == sum(len(line.encode()) for line in lines)
