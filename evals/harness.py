@@ -46,13 +46,8 @@ def _timed_ingest(system: MemorySystem, episode: Episode) -> float:
     return time.perf_counter() - start
 
 
-def first_line(text: str) -> str:
-    """The answer a short-answer prompt asks for: the first non-empty line."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
 def score_record(dataset: Dataset, question: Question, answer: SystemAnswer) -> dict[str, Any]:
-    prediction = first_line(answer.text)
+    prediction = dataset.prediction(question, answer.text)
     return {
         "qid": question.qid,
         "dataset": dataset.name,
@@ -61,6 +56,7 @@ def score_record(dataset: Dataset, question: Question, answer: SystemAnswer) -> 
         "gold": question.answer,
         **({"golds": list(question.answers)} if len(question.answers) > 1 else {}),
         **({"asked_at": question.asked_at} if question.asked_at else {}),
+        **dataset.annotate(question),
         "output": answer.text,
         "prediction": prediction,
         **dataset.score(question, prediction),

@@ -25,13 +25,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
-from evals.locomo.scoring import aggregate  # noqa: E402
 from evals.metrics import summarise  # noqa: E402
 from evals.records import RecordsFile  # noqa: E402
+from evals.summary import metric_names  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
-COLUMNS = ("system", "n", "f1", "f1_1", "f1_2", "f1_3", "f1_4", "bleu1", "recall@5", "recall@10",
-           "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens", "bytes", "ingest_s")
+COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens",
+                "bytes", "ingest_s")
 
 
 def load_run(run_dir: Path) -> dict[str, Any]:
@@ -41,16 +41,29 @@ def load_run(run_dir: Path) -> dict[str, Any]:
         "status": json.loads((run_dir / "status.json").read_text())["status"],
         "env": json.loads((run_dir / "environment.json").read_text()),
         "config": config,
-        "metrics": json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").exists() else None,
+        "metrics": _metrics(run_dir),
     }
+
+
+def baselines(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's `compare_with` systems (baselines/<name>/), on the same questions, as runs of their own."""
+    found = sorted(p for p in (Path(run["dir"]) / "baselines").glob("*") if (p / "records.jsonl").exists())
+    return [{**run, "dir": str(p), "label": p.name, "metrics": _metrics(p)} for p in found]
+
+
+def _metrics(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def score_partial(run: dict[str, Any]) -> dict[str, Any]:
     """Metrics of an unfinished run from the records it has; bytes stored are unknown until it ends."""
+    from hydra.utils import instantiate
+
     records = list(RecordsFile(Path(run["dir"]) / "records.jsonl"))
     if not records:
         raise ValueError(f"{run['dir']}: no records yet")
-    metrics = summarise(records, aggregate, {})
+    metrics = summarise(records, instantiate(run["config"]["dataset"]), {})
     metrics["bytes_stored_total"] = None
     return {**run, "metrics": metrics, "partial": True}
 
@@ -64,20 +77,29 @@ def system_label(config: dict[str, Any]) -> str:
 
 
 def row(run: dict[str, Any]) -> dict[str, Any]:
+    """One table row: the dataset's own metrics (the headline by category), then recall and costs."""
     m = run["metrics"]
-    by_cat = m["f1_by_category"]
+    headline, *others = metric_names(m)
     latency = m["latency_ms"]
+    label = run.get("label") or system_label(run["config"])
     return {
-        "system": system_label(run["config"]) + (" [partial]" if run.get("partial") else ""),
-        "n": m["n"], "f1": m["f1"],
-        **{f"f1_{c}": by_cat.get(str(c)) for c in (1, 2, 3, 4)},
-        "bleu1": m["bleu1"], "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
+        "system": label + (" [partial]" if run.get("partial") else ""),
+        "dataset": m.get("dataset", "locomo"), "n": m["n"], headline: m[headline],
+        **{f"{headline}_{c}": v for c, v in m[f"{headline}_by_category"].items()},
+        **{name: m[name] for name in others},
+        "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
         "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
         "answer_p95": latency["answer"]["p95"], "ttft_p50": latency["ttft"]["p50"],
         "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"],
         "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": run["dir"],
         "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
     }
+
+
+def columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every row's metric columns in first-seen order, then the cost columns."""
+    seen = dict.fromkeys(k for r in rows for k in r if k not in (*COST_COLUMNS, "run", "command", "commit", "dirty"))
+    return [*seen, *COST_COLUMNS]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -87,8 +109,9 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         return f"{value:.3f}" if isinstance(value, float) and abs(value) < 10 else (
             f"{value:,.0f}" if isinstance(value, (int, float)) else str(value))
 
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell(r[c]) for c in COLUMNS) + " |" for r in rows]
+    names = columns(rows)
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in names) + " |" for r in rows]
     return "\n".join(lines)
 
 
@@ -105,7 +128,7 @@ def collect(roots: list[Path], include_dirty: bool, include_partial: bool = Fals
         if run["env"]["git"]["dirty"] and not include_dirty:
             skipped.append(f"{run['dir']}: dirty git tree")
         else:
-            rows.append(row(run))
+            rows += [row(r) for r in (run, *baselines(run)) if r["metrics"] is not None]
     return rows, skipped
 
 
@@ -139,7 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     header = (f"{warning}Made by `{made['command']}` on {made['machine']['platform']} "
               f"({made['machine']['cpus']} CPUs), {made['date']}, commit {made['git']['commit']}.\n\n"
               "Latencies in ms; bytes = bytes stored by the memory; ingest_s = seconds to build the memory "
-              "of all conversations (indexing, KV prefill or adapter training).\n\n")
+              "of all episodes (indexing, KV prefill or adapter training); a metric_<c> column is the "
+              "headline metric on category c (LoCoMo: 1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop; "
+              "LongBench: the task).\n\n")
     commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
                          f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
     write_text(outputs[1], header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")

@@ -84,13 +84,13 @@ def test_results_table_is_built_from_run_directories(tmp_path):
     assert table["rows"][0]["system"] == "none" and table["rows"][0]["n"] == 3
     assert table["made_by"]["command"].startswith("python") and table["made_by"]["git"]["commit"]
     markdown = out.with_suffix(".md").read_text()
-    assert "| none | 3 |" in markdown and "memory=none" in markdown
+    assert "| none | locomo | 3 |" in markdown and "memory=none" in markdown
 
     (run_dir / "status.json").write_text('{"status": "running"}')  # an unfinished run: left out unless asked
     assert subprocess.run(command, capture_output=True, text=True).returncode != 0
     result = subprocess.run([*command, "--include-partial", "--force"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "| none [partial] | 3 |" in out.with_suffix(".md").read_text()
+    assert "| none [partial] | locomo | 3 |" in out.with_suffix(".md").read_text()
 
 
 @pytest.mark.slow

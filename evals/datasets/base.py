@@ -50,6 +50,14 @@ class Dataset(ABC):
     def sha256(self) -> str:
         return files_sha256(self.path)
 
+    def prediction(self, question: Question, output: str) -> str:
+        """The answer scored from a model's output: its first non-empty line (short-answer tasks)."""
+        return first_line(output)
+
+    def annotate(self, question: Question) -> dict[str, Any]:
+        """Fields this dataset adds to each record (LongBench: the task's metric and length bucket)."""
+        return {}
+
     def retrieval_scores(self, question: Question, retrieved_refs: Sequence[str], searched: bool) -> dict[str, Any]:
         """Evidence recall@k over event ids: None when the system did not search (or there is no
         evidence), 0 when a search found nothing."""
@@ -66,6 +74,11 @@ class Dataset(ABC):
         summary["n_by_category"] = {c: len(rs) for c, rs in by_category.items()}
         summary |= {f"evidence_recall@{k}": mean(r.get(f"evidence_recall@{k}") for r in records) for k in RECALL_KS}
         return summary
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line, stripped."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def registered() -> dict[str, type[Dataset]]:
@@ -85,9 +98,14 @@ def evidence_recall(evidence: Sequence[str], retrieved_refs: Sequence[str], k: i
 
 def group_by_category(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Records by category (string keys), numeric categories in numeric order."""
+    return group_by(records, "category")
+
+
+def group_by(records: Iterable[Mapping[str, Any]], field: str) -> dict[str, list[Mapping[str, Any]]]:
+    """Records by the value of `field` (string keys, numbers in numeric order); records without it are left out."""
     groups: dict[str, list[Mapping[str, Any]]] = {}
-    for record in sorted(records, key=lambda r: _category_order(r["category"])):
-        groups.setdefault(str(record["category"]), []).append(record)
+    for record in sorted((r for r in records if r.get(field) is not None), key=lambda r: _category_order(r[field])):
+        groups.setdefault(str(record[field]), []).append(record)
     return groups
 
 

@@ -2,7 +2,8 @@
 
 The newest events that fit are kept (`truncation: newest`), or the first and
 last that fit half the window each (`middle`, LongBench's rule for inputs
-longer than the window), in order with their dates, in the system turn of the
+longer than the window; `auto`, the default, picks middle for documents and
+newest for dialogues), in order with their dates, in the system turn of the
 shared prompt. That prefix is pre-filled once per
 conversation and its KV cache reused (a fresh copy per question), so each
 question costs only its own tokens. The first few answers of a run are also
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from evals.datasets.episode import Episode, MemoryEvent, Question
+from evals.datasets.episode import Episode, EventKind, MemoryEvent, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import SYSTEM, MemoryPrompt, format_memories
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class Truncation(str, Enum):
+    auto = "auto"  # middle for documents and chunks, newest for dialogue turns
     newest = "newest"  # the most recent events that fit
     middle = "middle"  # the first and the last events, half the window each; the middle is dropped
 
@@ -38,7 +40,7 @@ class FullContextConfig:
     max_new_tokens: int = 32
     reserve_tokens: int = 256  # window tokens kept free for the question and the answer
     check_questions: int = 3  # the first answers are also computed by plain prompting and must match
-    truncation: Truncation = Truncation.newest
+    truncation: Truncation = Truncation.auto
 
     def __post_init__(self) -> None:
         for key in ("max_new_tokens", "reserve_tokens"):
@@ -52,7 +54,7 @@ class FullContext(MemorySystem):
     name = "full_context"
 
     def __init__(self, model: HFCausalLM, max_new_tokens: int = 32, reserve_tokens: int = 256,
-                 check_questions: int = 3, truncation: Truncation | str = Truncation.newest) -> None:
+                 check_questions: int = 3, truncation: Truncation | str = Truncation.auto) -> None:
         if reserve_tokens >= model.context_window:
             raise ValueError(
                 f"memory.reserve_tokens={reserve_tokens} leaves no room in a {model.context_window}-token window"
@@ -71,8 +73,7 @@ class FullContext(MemorySystem):
     def ingest(self, episode: Episode) -> None:
         self.system = episode.instruction or SYSTEM
         self.answer_tokens = episode.max_answer_tokens or self.max_new_tokens
-        fit = newest_that_fit if self.truncation is Truncation.newest else ends_that_fit
-        events = fit(episode.events, self.model.count_tokens, self.budget)
+        events = _fitting(episode.events, self.truncation)(episode.events, self.model.count_tokens, self.budget)
         self.events_in_context = tuple(e.event_id for e in events)
         self.events_total = len(episode.events)
         self.memory = format_memories([e.memory_line() for e in events])
@@ -100,6 +101,14 @@ class FullContext(MemorySystem):
     def bytes_stored(self) -> dict[str, int]:
         """KV bytes of every episode's prefix (each is built, used and dropped in turn)."""
         return {"activation": sum(self.prefix_bytes.values())}
+
+
+def _fitting(events: Sequence[MemoryEvent], truncation: Truncation):
+    """The truncation rule for these events."""
+    if truncation is Truncation.auto:
+        dialogue = all(e.kind is EventKind.turn for e in events)
+        truncation = Truncation.newest if dialogue else Truncation.middle
+    return newest_that_fit if truncation is Truncation.newest else ends_that_fit
 
 
 def newest_that_fit(events: Sequence[MemoryEvent], count_tokens, budget: int) -> list[MemoryEvent]:

@@ -42,7 +42,7 @@ class HFCausalLM(ChatModel):
         self.device = resolve_device(device)
         self.dtype = getattr(torch, dtype)
         self.revision = revision
-        self.model_path = _resolve_model_path(model)
+        self.model_path = resolve_model_path(model)
         self.tokenizer, self.model = _load(self.model_path, revision, self.dtype, self.device)
         self.context_window = int(getattr(self.model.config, "max_position_embeddings", 2048))
         self._fingerprint: dict[str, Any] | None = None
@@ -150,7 +150,8 @@ def _tokens_containing(tokenizer, stop_strings: Sequence[str]) -> frozenset[int]
     return frozenset(i for i, text in enumerate(texts) if any(s in text for s in stop_strings))
 
 
-def _resolve_model_path(model: str) -> str:
+def resolve_model_path(model: str) -> str:
+    """A local directory or hub id for `model` ("smollm2" is the offline SmolLM2 made on first use)."""
     if model == SMOLLM2:
         from memos_lab.models.smollm2 import smollm2_dir
 
