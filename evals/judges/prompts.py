@@ -13,7 +13,7 @@ prompt's hash, and judge_metrics.json records the version.
   as in both.
 - LongMemEval: `get_anscheck_prompt` of xiaowu0162/LongMemEval
   `src/evaluation/evaluate_qa.py`, one template per question_type and one for
-  abstention questions (question ids ending in `_abs`), answered yes/no.
+  abstention questions (question ids containing `_abs`), answered yes/no.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def judge_prompt(dataset: str, record: Mapping[str, Any]) -> JudgePrompt:
     if dataset == "locomo":
         return JudgePrompt(LOCOMO_ACCURACY.format(**fields), JSON_LABEL, "locomo")
     if dataset == "longmemeval":
-        if str(record["qid"]).endswith("_abs"):
+        if "_abs" in str(record["qid"]):  # as evaluate_qa.py tells abstention questions
             return JudgePrompt(LONGMEMEVAL_ABSTENTION.format(**fields), YES_NO, "longmemeval/abstention")
         template = LONGMEMEVAL.get(str(record["category"]))
         if template is None:
