@@ -28,22 +28,28 @@ def default_cache_path() -> Path:
 def compose_judge(overrides: Sequence[str]):
     """The `judge` node of the run config composed with `overrides`, checked (keys, types, values, required keys)."""
     from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
 
     from evals.config import CONF_DIR, register_configs, validate
-    from evals.errors import UserError
 
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
-    if cfg.judge is None:
-        raise UserError(f"name a judge: judge=local (offline) or judge=openai judge.base_url=URL judge.model=NAME\n"
-                        f"{USAGE}")
-    missing = sorted(OmegaConf.missing_keys(cfg.judge))
-    if missing:
-        raise UserError(f"judge.{missing[0]} is required: add judge.{missing[0]}=... ({USAGE})")
+    require_judge(cfg.judge)
     validate(cfg)
     return cfg.judge
+
+
+def require_judge(judge_cfg) -> None:
+    """Refuse a missing judge or one with required keys unset (before a run or a judging stage starts)."""
+    from omegaconf import OmegaConf
+
+    from evals.errors import UserError
+
+    if judge_cfg is None:
+        raise UserError("name a judge: judge=local (offline) or judge=openai judge.base_url=URL judge.model=NAME")
+    missing = sorted(key.removeprefix("judge.") for key in OmegaConf.missing_keys(judge_cfg))  # full path in an app
+    if missing:
+        raise UserError(f"judge.{missing[0]} is required: add judge.{missing[0]}=... ({USAGE})")
 
 
 def judge_run_dir(run_dir: Path, judge_cfg, progress: bool = True) -> dict[str, dict[str, Any]]:

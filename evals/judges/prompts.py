@@ -38,6 +38,10 @@ class JudgePrompt:
     reply_format: str  # JSON_LABEL or YES_NO
     name: str  # which template: "locomo", "longmemeval/temporal-reasoning", ...
 
+    @property
+    def dataset(self) -> str:
+        return self.name.split("/", 1)[0]
+
 
 LOCOMO_ACCURACY = """
 Your task is to label an answer to a question as ’CORRECT’ or ’WRONG’. You will be given the following data:
