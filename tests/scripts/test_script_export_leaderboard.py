@@ -71,7 +71,8 @@ def test_a_judged_run_carries_its_judges(exporter, tmp_path):
     for record in json_lines(run_dir / "records.jsonl")[:3]:
         for sample in range(2):
             text = '{"label": "CORRECT"}' if record["qid"] != "26:q4" else '{"label": "WRONG"}'
-            cache.put(prompt_sha256(judge_prompt("locomo", record).text), judge.identity, sample, Reply(text, 400, 6, 0.5))
+            digest = prompt_sha256(judge_prompt("locomo", record).text)
+            cache.put(digest, judge.identity, sample, Reply(text, 400, 6, 0.5))
     judge_run(run_dir, judge, cache, progress=False)
     (judged,) = _export(exporter, tmp_path, run_dir)[SYSTEM]["judges"]
     assert judged["judge"]["model"] == "gpt-4o-mini" and judged["judge"]["comparable_with_gpt4o_mini"] is True

@@ -49,7 +49,8 @@ def test_a_run_is_judged_n_times_per_question_and_a_rerun_sends_nothing(tmp_path
     assert len(endpoint.requests) - sent == 2 * JUDGED
     path, _, body = endpoint.requests[-1]
     assert path == "/v1/chat/completions" and body["model"] == "smollm2" and body["temperature"] == 0
-    assert "Gold answer: Adoption agencies\nGenerated answer: No information available." in body["messages"][0]["content"]
+    asked = body["messages"][0]["content"]
+    assert "Gold answer: Adoption agencies\nGenerated answer: No information available." in asked
 
     metrics = json.loads((run_dir / "judge" / "openai-smollm2" / "judge_metrics.json").read_text())
     assert metrics["n"] == 3 and metrics["skipped_unjudged"] == 1 and metrics["dataset"] == "locomo"

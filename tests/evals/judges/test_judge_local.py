@@ -57,5 +57,6 @@ def test_run_py_with_a_judge_answers_then_judges(tmp_path):
                               "judge=local", "judge.max_new_tokens=8")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((run_dir / "judge" / "local-smollm2" / "judge_metrics.json").read_text())
-    assert metrics["n"] == 1 and metrics["calls"]["sent"] == 1 and (tmp_path / "xdg/memos_lab/judge/cache.sqlite").exists()
+    assert metrics["n"] == 1 and metrics["calls"]["sent"] == 1
+    assert (tmp_path / "xdg" / "memos_lab" / "judge" / "cache.sqlite").exists()
     assert "not comparable with GPT-4o-mini" in " ".join(result.stdout.split())

@@ -1,4 +1,4 @@
-"""The judge prompts are the published texts, chosen per dataset and question type; a text change needs a version bump."""
+"""The judge prompts: the published texts, chosen per dataset and question type; a text change bumps the version."""
 
 import hashlib
 
