@@ -29,7 +29,14 @@ def main(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     command = " ".join(["python", *sys.argv])
     try:
-        return run(cfg, run_dir, command=command)["f1"]
+        if cfg.get("judge") is not None:  # `judge=...`: judge the answers once the run is complete
+            from evals.judge import judge_run_dir, print_judged, require_judge
+
+            require_judge(cfg.judge)
+        metrics = run(cfg, run_dir, command=command)
+        if cfg.get("judge") is not None:
+            print_judged(judge_run_dir(run_dir, cfg.judge), run_dir)
+        return metrics["f1"]
     except KeyboardInterrupt:
         resume = command if "hydra.run.dir=" in command else f"{command} hydra.run.dir={run_dir}"
         print(f"\ncancelled; {run_dir} keeps what was answered. Resume with:\n  {resume}", file=sys.stderr)

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from evals.errors import UserError
 from evals.nested import flatten
 from memos_lab.atomic import write_json
 
@@ -20,8 +21,8 @@ def environment(repo: Path, command: str, **dataset_and_scoring: Any) -> dict[st
     return environment_record(repo, command, **dataset_and_scoring)
 
 
-# Keys that may differ between a run and its resumption: how it runs, not what it measures.
-RESUMABLE_DIFFERENCES = ("torch_threads", "print_table", "logger", "compare_with")
+# Keys that may differ between a run and its resumption: how it runs or is judged, not what it measures.
+RESUMABLE_DIFFERENCES = ("torch_threads", "print_table", "logger", "compare_with", "judge")
 
 
 class RunDirMismatchError(ValueError):
@@ -59,3 +60,68 @@ def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     flat_old, flat_new = flatten(old), flatten(new)
     keys = sorted(set(flat_old) | set(flat_new))
     return [k for k in keys if flat_old.get(k) != flat_new.get(k) and not k.startswith(RESUMABLE_DIFFERENCES)]
+
+
+class RunDirError(UserError):
+    """A run directory that is missing, unreadable, or not in the state a later stage needs."""
+
+
+def read_run(run_dir: Path) -> dict[str, Any]:
+    """config.yaml, environment.json, status.json and (when written) metrics.json of a run directory."""
+    import yaml
+
+    if not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: no such run directory")
+    missing = [name for name in ("config.yaml", "environment.json", "status.json") if not (run_dir / name).is_file()]
+    if missing:
+        raise RunDirError(f"{run_dir}: not a run directory (no {', '.join(missing)})")
+    try:
+        return {
+            "dir": run_dir,
+            "config": yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {},
+            "environment": json.loads((run_dir / "environment.json").read_text(encoding="utf-8")),
+            "status": json.loads((run_dir / "status.json").read_text(encoding="utf-8")).get("status"),
+            "metrics": _json_or_none(run_dir / "metrics.json"),
+        }
+    except (ValueError, yaml.YAMLError) as error:
+        raise RunDirError(f"{run_dir}: unreadable run files ({str(error).splitlines()[0]})") from None
+
+
+def require_complete(run: dict[str, Any]) -> None:
+    """Refuse a run that is not complete: its records and metrics cover only part of its questions."""
+    if run["status"] != "complete" or run["metrics"] is None:
+        raise RunDirError(f"{run['dir']}: the run is {run['status']}, not complete (a partial run); "
+                          "finish it first (rerun its command with hydra.run.dir=<it>)")
+
+
+def dataset_name(config: dict[str, Any]) -> str:
+    """The dataset a run answered: the registered `name` of its config's dataset class."""
+    from hydra.utils import get_class
+
+    target = (config.get("dataset") or {}).get("_target_", "")
+    try:
+        return get_class(target).name
+    except (ImportError, AttributeError, ValueError) as error:
+        raise RunDirError(f"the run's config names no dataset class with a name ({target!r}): {error}") from None
+
+
+def system_label(config: dict[str, Any]) -> str:
+    """A short name of the memory system a run config built: none, full_context, memos/<tier> (mode, k)."""
+    target = config["memory"]["_target_"].rsplit(".", 1)[-1]
+    if target == "MemOSSystem":
+        tier = config["tier"]["_target_"].rsplit(".", 1)[-1].removesuffix("Tier").lower()
+        return f"memos/{tier} ({config['memory']['mode']}, k={config['memory']['top_k']})"
+    return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
+
+
+def system_dirs(run: dict[str, Any]) -> dict[str, Path]:
+    """Each system's folder in a run: the configured system's, then baselines/<name>/ of `compare_with`."""
+    run_dir = run["dir"]
+    dirs = {system_label(run["config"]): run_dir}
+    for baseline in sorted(p for p in (run_dir / "baselines").glob("*") if p.is_dir()):
+        dirs[baseline.name] = baseline
+    return dirs
+
+
+def _json_or_none(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

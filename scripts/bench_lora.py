@@ -35,8 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.datasets.base import first_line  # noqa: E402
+from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.locomo.scoring import f1_score, normalize_answer  # noqa: E402
 from evals.synthetic_facts import Fact, generate_facts  # noqa: E402
 from evals.systems.base import turn_line  # noqa: E402

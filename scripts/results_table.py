@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.metrics import summarise  # noqa: E402
 from evals.records import RecordsFile  # noqa: E402
+from evals.run_dir import system_label  # noqa: E402
 from evals.summary import metric_names  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
@@ -66,14 +67,6 @@ def score_partial(run: dict[str, Any]) -> dict[str, Any]:
     metrics = summarise(records, instantiate(run["config"]["dataset"]), {})
     metrics["bytes_stored_total"] = None
     return {**run, "metrics": metrics, "partial": True}
-
-
-def system_label(config: dict[str, Any]) -> str:
-    target = config["memory"]["_target_"].rsplit(".", 1)[-1]
-    if target == "MemOSSystem":
-        tier = config["tier"]["_target_"].rsplit(".", 1)[-1].removesuffix("Tier").lower()
-        return f"memos/{tier} ({config['memory']['mode']}, k={config['memory']['top_k']})"
-    return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
 
 
 def row(run: dict[str, Any]) -> dict[str, Any]:
