@@ -36,7 +36,7 @@ def main(cfg: DictConfig) -> float | None:
         metrics = run(cfg, run_dir, command=command)
         if cfg.get("judge") is not None:
             print_judged(judge_run_dir(run_dir, cfg.judge), run_dir)
-        return metrics["f1"]
+        return metrics[metrics["metric_names"][0]]  # the headline, for sweepers that optimise it
     except KeyboardInterrupt:
         resume = command if "hydra.run.dir=" in command else f"{command} hydra.run.dir={run_dir}"
         print(f"\ncancelled; {run_dir} keeps what was answered. Resume with:\n  {resume}", file=sys.stderr)
