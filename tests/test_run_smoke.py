@@ -23,6 +23,7 @@ SHRINK = {
     "smoke": ["dataset.max_questions=1", "dataset.question_sample=null"],
     "scheduler_sweep": ["policy=lfu", "workload.queries=2", "workload.memories=12"],
     "kv_modes": ["workload.queries=2", "workload.memories=12", "kv.recompute_tokens=2"],
+    "longbench": ["dataset.tasks=[multifieldqa_en]", "dataset.max_samples=1", "compare_with=[]", "memory.top_k=2"],
 }
 
 
