@@ -11,7 +11,8 @@ import re
 import string
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+
+from evals.datasets.rouge import rouge_l_f
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -36,19 +37,9 @@ def qa_f1(prediction: str, gold: str, classes: Sequence[str] = ()) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@lru_cache(maxsize=1)
-def _rouge():
-    from rouge import Rouge
-
-    return Rouge()
-
-
 def rouge_l(prediction: str, gold: str, classes: Sequence[str] = ()) -> float:
     """ROUGE-L F by the `rouge` package, as LongBench; 0 where it cannot score (an empty side)."""
-    try:
-        return float(_rouge().get_scores([prediction], [gold], avg=True)["rouge-l"]["f"])
-    except (ValueError, RecursionError):
-        return 0.0
+    return rouge_l_f(prediction, gold)
 
 
 def classification(prediction: str, gold: str, classes: Sequence[str]) -> float:
