@@ -7,7 +7,13 @@ Every turn of the 10 conversations becomes a plaintext cube (its line
 session, as the memos evaluation system ingests it), one namespace per
 conversation. Each category 1-4 question (1,540) is searched with k=10 in
 hybrid mode under each configuration: the old retriever ("baseline"), each
-option alone on top of the baseline, and combinations.
+option alone on top of the baseline, combinations, the list depth
+(`candidates`) on top of the combination, and the default with each option
+taken out again (what each option adds to the best configuration).
+
+Options were chosen by their recall on conversations 1-5 of the file ("dev");
+conversations 6-10 ("held-out") are reported beside them, so a choice that only
+fits the questions it was chosen on shows as a gap between the two columns.
 
 How recall is counted: a search returns at most k *turns* in all: with
 neighbour expansion, added neighbours count toward k (a k=10 search returns
@@ -27,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evals.environment import dirty_marks  # noqa: E402
 from evals.locomo.loader import CATEGORY_NAMES, Conversation, load_locomo  # noqa: E402
 from evals.locomo.scoring import normalize_evidence  # noqa: E402
 from evals.run_dir import environment, write_json  # noqa: E402
@@ -46,17 +52,29 @@ from memos_lab.tiers.plaintext.config import Fields, Fusion, RetrievalConfig, St
 from memos_lab.tiers.plaintext.retriever import Retriever  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-OWN_PATHS = ("memos_lab/tiers/plaintext", "memos_lab/models/embedder.py", "scripts/retrieval_ablation.py")
 CATEGORIES = (1, 2, 3, 4)
 KS = (5, 10)
+DEV_CONVERSATIONS = 5  # the first five conversations of the file choose options; the rest are held out
 
 # The retriever before this work: unstemmed BM25, the whole line in both indexes, plain RRF.
 # Every option is pinned, so a change of RetrievalConfig's defaults leaves these rows as they are.
 BASELINE = dict(
-    stemmer=Stemmer.none, date_in=Fields.both, speaker_in=Fields.both, time_aware=False, decompose=False, neighbours=0,
-    fusion=Fusion.rrf, rrf_k=60, dense_weight=1.0, lexical_weight=1.0, candidates=50, context_turns=0,
+    stemmer=Stemmer.none,
+    date_in=Fields.both,
+    speaker_in=Fields.both,
+    time_aware=False,
+    decompose=False,
+    neighbours=0,
+    fusion=Fusion.rrf,
+    rrf_k=60,
+    dense_weight=1.0,
+    lexical_weight=1.0,
+    candidates=50,
+    context_turns=0,
     context_in=Fields.dense,
-    time_weight=0.5, decompose_weight=0.5, rerank_model=None,
+    time_weight=0.5,
+    decompose_weight=0.5,
+    rerank_model=None,
 )
 # Each option alone, as changes to the baseline.
 SINGLE = {
@@ -95,14 +113,36 @@ def combinations() -> dict[str, dict[str, Any]]:
         "stem+time+decompose+score+context=1 both": {**score, "context_turns": 1, "context_in": Fields.both},
         "stem+time+decompose+score+context=1 lexical": context,
         "stem+time+decompose+score+context=2 lexical": {**context, "context_turns": 2},
-        "…+context=2 lexical, decompose_weight=1 (the default)": {**context, "context_turns": 2,
-                                                                  "decompose_weight": 1.0},
+        "…+context=2 lexical, decompose_weight=1 (candidates=50)": {
+            **context,
+            "context_turns": 2,
+            "decompose_weight": 1.0,
+        },
         "…+context=1 lexical, time_weight=1": {**context, "time_weight": 1.0},
         "…+context=1 lexical, decompose_weight=1": {**context, "decompose_weight": 1.0},
         "…+context=1 lexical, neighbours=1 (top 1)": {**context, "neighbours": 1, "neighbour_hits": 1},
-        "default (RetrievalConfig())": {field.name: getattr(RetrievalConfig(), field.name)
-                                        for field in dataclasses.fields(RetrievalConfig)},
+        **{
+            f"…, candidates={depth}": {**context, "context_turns": 2, "decompose_weight": 1.0, "candidates": depth}
+            for depth in (100, 200, 300, 400, 1000)
+        },
+        "default (RetrievalConfig())": default_config(),
+        **{f"default without {name}": {**default_config(), **change} for name, change in LEAVE_ONE_OUT.items()},
     }
+
+
+# Each option of the default set back to its baseline value, one at a time.
+LEAVE_ONE_OUT = {
+    "stemming": dict(stemmer=Stemmer.none),
+    "time-aware": dict(time_aware=False),
+    "decomposition": dict(decompose=False),
+    "score fusion (rrf)": dict(fusion=Fusion.rrf),
+    "context turns": dict(context_turns=0),
+    "deep lists (candidates=50)": dict(candidates=50),
+}
+
+
+def default_config() -> dict[str, Any]:
+    return {field.name: getattr(RetrievalConfig(), field.name) for field in dataclasses.fields(RetrievalConfig)}
 
 
 class MemoEmbedder(Embedder):
@@ -155,18 +195,25 @@ def evaluate(name, config, mode, conversations, embedder, cache_dir) -> dict[str
             if not gold:
                 continue
             hits = retriever.search(q.question, f"locomo-{conv.sample_id}", k=max(KS), mode=mode)
-            row = {"qid": q.qid, "category": q.category, "returned": len(hits)}
+            row = {"qid": q.qid, "sample": conv.sample_id, "category": q.category, "returned": len(hits)}
             for k in KS:
                 got = {ref for hit in hits[:k] for ref in refs[hit.cube_id]}
                 row[f"recall@{k}"] = sum(g in got for g in gold) / len(gold)
             per_question.append(row)
     result = {"name": name, "mode": mode, "config": _plain(config), **summary(per_question)}
+    dev = {c.sample_id for c in conversations[:DEV_CONVERSATIONS]}
+    result["dev"] = summary([r for r in per_question if r["sample"] in dev])
+    result["held_out"] = summary([r for r in per_question if r["sample"] not in dev])
     result["index_s"] = round(indexed - start, 2)
     result["search_s"] = round(time.perf_counter() - indexed, 2)
     result["per_question"] = per_question
-    print(f"{name:42s} " + " ".join(f"{key}={result[key]:.3f}" for key in ("recall@5", "recall@10"))
-          + " | cat " + " ".join(f"{c}:{result['by_category'][str(c)]['recall@10']:.3f}" for c in CATEGORIES),
-          flush=True)
+    print(
+        f"{name:42s} "
+        + " ".join(f"{key}={result[key]:.3f}" for key in ("recall@5", "recall@10"))
+        + " | cat "
+        + " ".join(f"{c}:{result['by_category'][str(c)]['recall@10']:.3f}" for c in CATEGORIES),
+        flush=True,
+    )
     return result
 
 
@@ -179,8 +226,10 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for k in KS:
         out[f"recall@{k}"] = mean(r[f"recall@{k}"] for r in rows)
     out["by_category"] = {
-        str(c): {"n": sum(r["category"] == c for r in rows),
-                 **{f"recall@{k}": mean(r[f"recall@{k}"] for r in rows if r["category"] == c) for k in KS}}
+        str(c): {
+            "n": sum(r["category"] == c for r in rows),
+            **{f"recall@{k}": mean(r[f"recall@{k}"] for r in rows if r["category"] == c) for k in KS},
+        }
         for c in CATEGORIES
     }
     return out
@@ -191,23 +240,27 @@ def _plain(config: RetrievalConfig) -> dict[str, Any]:
 
 
 def markdown(made: dict[str, Any], results: list[dict[str, Any]]) -> str:
-    head = ["configuration", "n", "R@5", "R@10"] + [
-        f"R@{k} c{c}" for c in CATEGORIES for k in KS
-    ] + ["Δ R@10 c1", "Δ R@10 c3"]
+    head = (
+        ["configuration", "n", "R@5", "R@10"]
+        + [f"R@{k} c{c}" for c in CATEGORIES for k in KS]
+        + ["Δ R@10 c1", "Δ R@10 c3", "R@10 dev", "R@10 held-out"]
+    )
     base = next(r for r in results if r["name"] == "baseline")
     lines = [
         "# Plaintext retrieval ablation on LoCoMo (categories 1-4)",
         "",
         f"Made by `{made['command']}` on {made['machine']['platform']} ({made['machine']['cpus']} CPUs), "
         f"{made['date']}, commit {made['git']['commit']}"
-        f"{' (plaintext files dirty)' if made['own_dirty'] else ''}.",
+        f"{' (DIRTY TREE: ' + made['warning'] + ')' if made.get('dirty') else ''}.",
         "",
         "Embedder all-MiniLM-L6-v2 (offline), hybrid mode unless named, k=10 turns per search. "
         "R@k = mean fraction of a question's evidence dia_ids among the first k returned *turns* "
         "(neighbours added by expansion count toward k); empty searches score 0; the 4 questions "
         "without evidence ids are left out (n). Categories: "
         + ", ".join(f"c{c} {CATEGORY_NAMES[c]}" for c in CATEGORIES)
-        + ". Δ = change of R@10 against the baseline (the retriever before this work).",
+        + ". Δ = change of R@10 against the baseline (the retriever before this work). "
+        f"dev = conversations 1-{DEV_CONVERSATIONS} of the file (options were chosen on these), "
+        f"held-out = the others.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -219,6 +272,7 @@ def markdown(made: dict[str, Any], results: list[dict[str, Any]]) -> str:
         for c in (1, 3):
             delta = cats[str(c)]["recall@10"] - base["by_category"][str(c)]["recall@10"]
             cells.append(f"{delta:+.3f}")
+        cells += [f"{r[part]['recall@10']:.3f}" if r[part]["n"] else "—" for part in ("dev", "held_out")]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
@@ -231,14 +285,16 @@ def main() -> None:
     parser.add_argument("--conversations", nargs="*", help="sample ids (default: all 10)")
     parser.add_argument("--cache-dir", help="keep document embeddings here between runs (default: a temporary dir)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument(
+        "--allow-dirty", action="store_true", help="write into results/ from a dirty tree (the files are marked dirty)"
+    )
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads)
     made = environment(REPO, " ".join(["python", *sys.argv]))
-    made["own_dirty"] = bool(subprocess.run(["git", "status", "--porcelain", "--", *OWN_PATHS], cwd=REPO,
-                                            capture_output=True, text=True).stdout.strip())
+    made.update(dirty_marks(made, Path(args.out).with_suffix(".md"), REPO, args.allow_dirty))
     conversations = load_locomo()
     if args.conversations:
         conversations = [c for c in conversations if c.sample_id in set(args.conversations)]

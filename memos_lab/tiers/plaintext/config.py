@@ -49,7 +49,9 @@ class CacheDtype(str, Enum):
 
 @dataclass
 class RetrievalConfig:
-    candidates: int = 50  # depth of each ranked list (dense, lexical, sub-queries) before fusion
+    # depth of each ranked list (dense, lexical, sub-queries) before fusion; score fusion min-max normalises
+    # each list over this depth (chosen on LoCoMo conversations 1-5: see the README)
+    candidates: int = 400
     fusion: Fusion = Fusion.score  # how the ranked lists are combined in hybrid mode
     rrf_k: int = 60  # the k of reciprocal rank fusion (Cormack et al., 2009)
     dense_weight: float = 1.0  # weight of the dense list in fusion

@@ -117,7 +117,8 @@ class DenseIndex:
         if not self.ids:
             return []
         scores, rows = self.vectors.search(vector, min(k, len(self.ids)))
-        return [(self.ids[r], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        ids = self.ids
+        return [(ids[r], s) for r, s in zip(rows[0].tolist(), scores[0].tolist(), strict=True) if r >= 0]
 
     def __len__(self) -> int:
         return len(self.ids)

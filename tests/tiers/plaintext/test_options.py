@@ -12,7 +12,7 @@ from memos_lab.tiers.plaintext.lines import indexed_text, parts
 from memos_lab.tiers.plaintext.retriever import Retriever
 
 OLD = dict(stemmer="none", date_in="both", speaker_in="both", time_aware=False, decompose=False, neighbours=0,
-           fusion="rrf", rrf_k=60, context_turns=0)
+           fusion="rrf", rrf_k=60, context_turns=0, candidates=50)
 
 
 @pytest.fixture(scope="module")
