@@ -17,7 +17,8 @@ from typing import Any
 
 from evals.datasets.base import Dataset
 from evals.datasets.episode import Episode, MemoryEvent, Question
-from evals.locomo import loader, scoring
+from evals.datasets.rouge import rouge_l_f
+from evals.locomo import audit, loader, scoring
 
 
 @dataclass
@@ -30,6 +31,7 @@ class LocomoDatasetConfig:
     question_stride: int = 1  # every k-th question: a systematic sample keeping the category mix
     question_sample: int | None = None  # a seeded random sample of this many questions per conversation
     sample_seed: int = 0
+    corrected_answers: str | None = None  # an audit file (or folder) of corrected gold: adds f1_audited
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.categories) - set(loader.CATEGORY_NAMES))
@@ -47,16 +49,20 @@ class LocomoDatasetConfig:
 class LocomoDataset(Dataset):
     name = "locomo"
     scoring_version = scoring.SCORING_VERSION
-    metrics = ("f1", "bleu1")
+    metrics: tuple[str, ...] = ("f1", "bleu1", "rouge_l")
 
     def __init__(self, path: str | None = None, sample_ids: list[str] | None = None,
                  categories: Sequence[int] = (1, 2, 3, 4), max_questions: int | None = None,
-                 question_stride: int = 1, question_sample: int | None = None, sample_seed: int = 0) -> None:
+                 question_stride: int = 1, question_sample: int | None = None, sample_seed: int = 0,
+                 corrected_answers: str | None = None) -> None:
         self.path_setting = path
         self.sample_ids = None if sample_ids is None else [str(i) for i in sample_ids]
         self.categories = list(categories)
         self.max_questions, self.question_stride = max_questions, question_stride
         self.question_sample, self.sample_seed = question_sample, sample_seed
+        self.corrections = audit.load_corrections(corrected_answers) if corrected_answers else None
+        if self.corrections is not None:
+            self.metrics = (*self.metrics, "f1_audited")
 
     @cached_property
     def path(self) -> Path:
@@ -69,15 +75,21 @@ class LocomoDataset(Dataset):
     def load(self) -> list[Episode]:
         chosen = loader.select(loader.load_locomo(self.path), sample_ids=self.sample_ids,
                                categories=self.categories, stride=self.question_stride)
-        episodes = [self._sampled(episode_of(c)) for c in chosen]
+        episodes = [self._sampled(self._audited(episode_of(c))) for c in chosen]
         if not any(e.questions for e in episodes):
             raise ValueError(f"dataset: the selection has no questions (sample_ids={self.sample_ids}, "
                              f"categories={self.categories})")
         return episodes
 
     def score(self, question: Question, prediction: str) -> dict[str, float]:
-        return {"f1": scoring.score_answer(prediction, question.answer, int(question.category)),
-                "bleu1": scoring.bleu1(prediction, question.answer)}
+        category = int(question.category)
+        scores = {"f1": scoring.score_answer(prediction, question.answer, category),
+                  "bleu1": scoring.bleu1(prediction, question.answer),
+                  "rouge_l": rouge_l_f(prediction, question.answer)}
+        if self.corrections is not None:
+            corrected = question.meta.get("corrected_answer", question.answer)
+            scores["f1_audited"] = scoring.score_answer(prediction, corrected, category)
+        return scores
 
     def retrieval_scores(self, question: Question, retrieved_refs: Sequence[str], searched: bool) -> dict[str, Any]:
         evidence = scoring.normalize_evidence(question.evidence)
@@ -85,6 +97,21 @@ class LocomoDataset(Dataset):
 
     def aggregate(self, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         return scoring.aggregate(records)
+
+    def _audited(self, episode: Episode) -> Episode:
+        """The episode's questions with the audit's corrected answer in their meta, where it has one."""
+        if self.corrections is None:
+            return episode
+        return dataclasses.replace(episode, questions=tuple(self._corrected(q) for q in episode.questions))
+
+    def _corrected(self, question: Question) -> Question:
+        correction = self.corrections.get(question.qid)
+        if correction is None:
+            return question
+        if correction.question.strip() != question.question.strip():
+            raise ValueError(f"dataset.corrected_answers: {question.qid} asks {correction.question!r} in the audit "
+                             f"but {question.question!r} in the data (another version of LoCoMo)")
+        return dataclasses.replace(question, meta={**question.meta, "corrected_answer": correction.answer})
 
     def _sampled(self, episode: Episode) -> Episode:
         questions = list(episode.questions)

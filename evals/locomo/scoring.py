@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-SCORING_VERSION = 2  # 2: BLEU-1 by nltk sentence_bleu as mem0/MemOS (was a hand-written BLEU-1)
+SCORING_VERSION = 3  # 3: adds ROUGE-L and F1 on audited gold; 2: BLEU-1 by nltk sentence_bleu as mem0/MemOS
 ADVERSARIAL_PHRASES = ("no information available", "not mentioned")
 _ARTICLES = re.compile(r"\b(a|an|the|and)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _DIA_ID = re.compile(r"D:?(\d+):(\d+)")
 _RECALL_KEYS = ("evidence_recall@5", "evidence_recall@10")
+_OPTIONAL_MEANS = ("rouge_l", "f1_audited")  # in records scored at version 3 (f1_audited: with an audit file)
 
 
 def normalize_answer(s: str) -> str:
@@ -124,15 +125,24 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 def aggregate(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Means over per-question records, overall and F1 by category (string keys)."""
-    by_category: dict[str, list[float]] = {}
-    for record in sorted(records, key=lambda r: int(r["category"])):
-        by_category.setdefault(str(int(record["category"])), []).append(record["f1"])
+    groups = _by_category(records)
+    optional = {key: _mean(r[key] for r in records) for key in _OPTIONAL_MEANS if records and key in records[0]}
+    if "f1_audited" in optional:
+        optional["f1_audited_by_category"] = {c: _mean(r["f1_audited"] for r in rs) for c, rs in groups.items()}
     return {
         "scoring_version": SCORING_VERSION,
         "n": len(records),
         "f1": _mean(r["f1"] for r in records),
-        "f1_by_category": {c: _mean(v) for c, v in by_category.items()},
-        "n_by_category": {c: len(v) for c, v in by_category.items()},
+        "f1_by_category": {c: _mean(r["f1"] for r in rs) for c, rs in groups.items()},
+        "n_by_category": {c: len(rs) for c, rs in groups.items()},
         "bleu1": _mean(r["bleu1"] for r in records),
         **{key: _mean(r.get(key) for r in records) for key in _RECALL_KEYS},
+        **optional,
     }
+
+
+def _by_category(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for record in sorted(records, key=lambda r: int(r["category"])):
+        groups.setdefault(str(int(record["category"])), []).append(record)
+    return groups

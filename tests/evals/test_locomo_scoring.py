@@ -129,8 +129,8 @@ def test_bleu1_is_nltk_sentence_bleu_with_unigram_weights(prediction: str, answe
     assert bleu1(prediction, answer) == pytest.approx(expected if pred and ref else 0.0)
 
 
-def test_scoring_version_counts_the_bleu_change() -> None:
-    assert SCORING_VERSION == 2
+def test_scoring_version_counts_the_bleu_change_and_the_added_metrics() -> None:
+    assert SCORING_VERSION == 3
 
 
 def test_evidence_recall_at_k() -> None:

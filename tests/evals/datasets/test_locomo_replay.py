@@ -17,8 +17,7 @@ from evals.datasets.episode import Question
 from evals.datasets.locomo import LocomoDataset
 
 STORED_RUN = Path(__file__).resolve().parents[1] / "data" / "locomo_run_3a5a09f"
-ACCURACY_KEYS = ("scoring_version", "n", "f1", "f1_by_category", "n_by_category", "bleu1",
-                 "evidence_recall@5", "evidence_recall@10")
+ACCURACY_KEYS = ("n", "f1", "f1_by_category", "n_by_category", "bleu1", "evidence_recall@5", "evidence_recall@10")
 
 
 def _rescored(dataset: LocomoDataset, record: dict) -> dict:
@@ -39,3 +38,20 @@ def test_a_stored_locomo_run_rescores_to_its_recorded_metrics():
     metrics = dataset.aggregate(rescored)
     assert {k: metrics[k] for k in ACCURACY_KEYS} == {k: stored[k] for k in ACCURACY_KEYS}
     assert metrics["f1"] == pytest.approx(0.17221839369405292, abs=0)
+    # version 3 only adds metrics (ROUGE-L; F1 on audited gold when an audit file is given)
+    assert (stored["scoring_version"], metrics["scoring_version"]) == (2, 3) and 0 <= metrics["rouge_l"] <= 1
+
+
+def test_an_audit_file_adds_f1_on_corrected_gold(tmp_path):
+    audit = [{"question_id": "locomo_0_qa2", "question": "What fields would Caroline be likely to pursue in her "
+              "educaton?", "golden_answer": "Psychology, counseling certification", "category": 3,
+              "correct_answer": "Counseling or mental health"}]
+    (tmp_path / "errors_conv_0.json").write_text(json.dumps(audit))
+    dataset = LocomoDataset(sample_ids=["26"], categories=[3], question_sample=None, corrected_answers=str(tmp_path))
+    question = next(q for q in dataset.load()[0].questions if q.qid == "26:q2")
+    scores = dataset.score(question, "counseling or mental health")
+    assert scores["f1_audited"] == 1.0 and scores["f1"] < 0.5 and dataset.metrics[-1] == "f1_audited"
+    audit[0]["question"] = "Another question?"
+    (tmp_path / "errors_conv_0.json").write_text(json.dumps(audit))
+    with pytest.raises(ValueError, match="26:q2 asks 'Another question\?' in the audit"):
+        LocomoDataset(sample_ids=["26"], corrected_answers=str(tmp_path)).load()
