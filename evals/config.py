@@ -23,7 +23,7 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from memos_lab.tiers.activation.tier import KVMode
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
-NO_SCHEMA_GROUPS = ("experiment", "hydra")  # global overrides, checked against RunConfig itself
+NO_SCHEMA_GROUPS = ("experiment", "hydra", "system")  # global overrides, checked against RunConfig itself
 
 
 class ConfigError(ValueError):

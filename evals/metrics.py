@@ -10,7 +10,7 @@ import numpy as np
 
 from evals.datasets.base import Dataset
 
-LATENCY_FIELDS = ("search_ms", "answer_ms", "ttft_ms")
+LATENCY_FIELDS = ("search_ms", "answer_ms", "ttft_ms")  # "total": search + answer, per question
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float | None]:
@@ -31,7 +31,8 @@ def summarise(
         "dataset": dataset.name,
         "metric_names": list(dataset.metrics),  # the first is the headline
         **dataset.aggregate(records),
-        "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS},
+        "latency_ms": {name.removesuffix("_ms"): percentiles([r[name] for r in records]) for name in LATENCY_FIELDS}
+        | {"total": percentiles([r["search_ms"] + r["answer_ms"] for r in records])},
         "prompt_tokens_mean": float(np.mean(tokens)) if tokens else None,
         "ingest_s": ingest_seconds(records),
         "bytes_stored": dict(bytes_stored),

@@ -31,8 +31,9 @@ from evals.run_dir import system_label  # noqa: E402
 from evals.summary import metric_names  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
-COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "answer_p50", "answer_p95", "ttft_p50", "prompt_tokens",
-                "bytes", "ingest_s")
+COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "search_p95", "answer_p50", "answer_p95", "total_p50",
+                "total_p95", "ttft_p50", "prompt_tokens", "bytes", "bytes_plaintext", "bytes_activation",
+                "bytes_parameter", "ingest_s")
 
 
 def load_run(run_dir: Path) -> dict[str, Any]:
@@ -44,6 +45,18 @@ def load_run(run_dir: Path) -> dict[str, Any]:
         "config": config,
         "metrics": _metrics(run_dir),
     }
+
+
+def judged(system_dir: Path) -> dict[str, Any]:
+    """Judge accuracy columns from each judge that ran over this system (`python -m evals.judge`):
+    judge:<id> overall and by category, and whether it is comparable with GPT-4o-mini figures."""
+    columns: dict[str, Any] = {}
+    for path in sorted(system_dir.glob("judge/*/judge_metrics.json")):
+        metrics = json.loads(path.read_text())
+        name = f"judge:{path.parent.name}" + ("" if metrics["judge"].get("comparable_with_gpt4o_mini") else "*")
+        columns[name] = metrics["accuracy"]
+        columns |= {f"{name}_{c}": v["accuracy"] for c, v in metrics["by_category"].items()}
+    return columns
 
 
 def baselines(run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,13 +90,15 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
     label = run.get("label") or system_label(run["config"])
     return {
         "system": label + (" [partial]" if run.get("partial") else ""),
-        "dataset": m.get("dataset", "locomo"), "n": m["n"], headline: m[headline],
+        "dataset": m.get("dataset", "locomo"), "n": m["n"], **judged(Path(run["dir"])), headline: m[headline],
         **{f"{headline}_{c}": v for c, v in m[f"{headline}_by_category"].items()},
         **{name: m[name] for name in others},
         "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
-        "search_p50": latency["search"]["p50"], "answer_p50": latency["answer"]["p50"],
-        "answer_p95": latency["answer"]["p95"], "ttft_p50": latency["ttft"]["p50"],
+        **{f"{kind}_{p}": latency[kind][p] for kind in ("search", "answer", "total") if kind in latency
+           for p in ("p50", "p95")},
+        "ttft_p50": latency["ttft"]["p50"],
         "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"],
+        **{f"bytes_{tier}": size for tier, size in (m.get("bytes_stored") or {}).items()},
         "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": run["dir"],
         "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
     }
@@ -157,7 +172,8 @@ def main(argv: list[str] | None = None) -> None:
               "Latencies in ms; bytes = bytes stored by the memory; ingest_s = seconds to build the memory "
               "of all episodes (indexing, KV prefill or adapter training); a metric_<c> column is the "
               "headline metric on category c (LoCoMo: 1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop; "
-              "LongBench: the task).\n\n")
+              "LongBench: the task); judge:<id> columns are LLM-judge accuracy (`python -m evals.judge`), "
+              "starred where the judge is not comparable with GPT-4o-mini figures.\n\n")
     commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
                          f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
     write_text(outputs[1], header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")

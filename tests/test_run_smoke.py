@@ -19,6 +19,7 @@ ENV = {**os.environ, "WANDB_SILENT": "true"}
 # Each experiment's own content, shrunk to a question or two.
 SHRINK = {
     "locomo_main": ["dataset.sample_ids=[30]", "dataset.max_questions=1"],
+    "locomo_quick": ["dataset.sample_ids=[26]", "dataset.question_sample=1", "torch_threads=1"],
     "retrieval_ablation": ["dataset.max_questions=1", "dataset.question_sample=null"],
     "smoke": ["dataset.max_questions=1", "dataset.question_sample=null"],
     "scheduler_sweep": ["policy=lfu", "workload.queries=2", "workload.memories=12"],
