@@ -29,7 +29,8 @@ def main(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     command = " ".join(["python", *sys.argv])
     try:
-        return run(cfg, run_dir, command=command)["f1"]
+        metrics = run(cfg, run_dir, command=command)
+        return metrics[metrics["metric_names"][0]]  # the dataset's headline metric (a sweeper's objective)
     except KeyboardInterrupt:
         resume = command if "hydra.run.dir=" in command else f"{command} hydra.run.dir={run_dir}"
         print(f"\ncancelled; {run_dir} keeps what was answered. Resume with:\n  {resume}", file=sys.stderr)
