@@ -107,7 +107,8 @@ def test_the_env_var_finds_the_file_and_a_missing_one_says_how_to_get_it(data_fi
      r"item 2 \(question_id 'q3_abs'\), session 'answer_1', turn 1: missing field 'content'"),
     (lambda items: items[0]["haystack_sessions"][1][0].update(has_answer="yes"),
      r"item 0 .*, turn 1: field 'has_answer' must be true or false, got str"),
-    (lambda items: items[0].update(answer=None), r"item 0 \(question_id 'q1'\): field 'answer' must be a string or an integer or a number, got null"),
+    (lambda items: items[0].update(answer=None),
+     r"item 0 \(question_id 'q1'\): field 'answer' must be a string or an integer or a number, got null"),
 ])
 def test_a_malformed_file_names_the_file_the_item_and_the_field(tmp_path, edit, message):
     items = json.loads(json.dumps(ITEMS))
@@ -157,7 +158,8 @@ def test_metrics_by_question_type_with_abstention_and_task_average(data_file):
     questions = [e.questions[0] for e in dataset.load()]
     predictions = ["Halfords", "three", "not mentioned", "whatever"]
     records = [{"qid": q.qid, "category": q.category, **dataset.score(q, p),
-                **dataset.retrieval_scores(q, ["answer_1:1"], searched=True)} for q, p in zip(questions, predictions)]
+                **dataset.retrieval_scores(q, ["answer_1:1"], searched=True)}
+               for q, p in zip(questions, predictions, strict=True)]
     metrics = dataset.aggregate(records)
     assert metrics["contains_by_category"] == {"multi-session": 0.0, "single-session-preference": None,
                                                "single-session-user": 1.0}
@@ -195,4 +197,4 @@ def test_run_py_runs_longmemeval_on_a_tiny_file(data_file, tmp_path):
     assert records[0]["asked_at"] == "2023/05/30 (Tue) 23:40" and records[0]["evidence"] == ["answer_1:1"]
     assert records[0]["evidence_recall@10"] == 1.0 and records[2]["session_recall@10"] is None
     environment = json.loads((run_dir / "environment.json").read_text())
-    assert environment["dataset"]["scoring_version"] == 1
+    assert environment["scoring_version"] == 1 and environment["dataset"]["sha256"]
