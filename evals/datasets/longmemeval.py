@@ -44,7 +44,7 @@ class LongMemEvalDatasetConfig:
     _target_: str = "evals.datasets.longmemeval.LongMemEvalDataset"
     path: str | None = None  # a LongMemEval JSON file or a folder of them; None: $MEMOS_LAB_LONGMEMEVAL, the cache,
     # then ../shared/data/longmemeval
-    variant: str = "s"  # the file a folder gives: s (~115k tokens of history), m (~500 sessions), oracle (evidence only)
+    variant: str = "s"  # the file a folder gives: s (~115k tokens of history), m (~500 sessions), oracle
     question_types: list[str] | None = None  # None: all six
     question_ids: list[str] | None = None  # None: every question
     max_questions: int | None = None  # the first this many, after the sample
