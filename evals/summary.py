@@ -15,7 +15,8 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-METRIC_LABELS = {"f1": "F1", "bleu1": "BLEU-1", "qa_f1": "QA F1", "rouge_l": "ROUGE-L"}
+METRIC_LABELS = {"f1": "F1", "bleu1": "BLEU-1", "qa_f1": "QA F1", "rouge_l": "ROUGE-L",
+                 "contains": "contains (no judge)"}
 
 
 def _label(metric: str) -> str:

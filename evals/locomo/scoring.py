@@ -61,10 +61,11 @@ def f1_multi(prediction: str, ground_truth: str) -> float:
     return sum(max(f1_score(p, g) for p in preds) for g in golds) / len(golds)
 
 
-def adversarial_score(prediction: str) -> float:
-    """Category 5: 1.0 if the output declines ("no information available", "not mentioned")."""
+def adversarial_score(prediction: str, phrases: Sequence[str] = ADVERSARIAL_PHRASES) -> float:
+    """Category 5: 1.0 if the output declines ("no information available", "not mentioned"); other
+    datasets pass their own lower-case `phrases`."""
     output = str(prediction).lower()
-    return float(any(phrase in output for phrase in ADVERSARIAL_PHRASES))
+    return float(any(phrase in output for phrase in phrases))
 
 
 def score_answer(prediction: str, answer: str, category: int) -> float:
