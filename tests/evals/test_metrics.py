@@ -10,6 +10,7 @@ def _record(episode, ingest_s, **extra):
         "category": 4,
         "f1": 0.5,
         "bleu1": 0.25,
+        "rouge_l": 0.4,
         "ingest_s": ingest_s,
         "prompt_tokens": 10,
         "search_ms": 1.0,
@@ -37,7 +38,8 @@ def test_summarise_reports_latency_percentiles_tokens_and_bytes():
     records = [_record("26", 1.0), _record("26", 1.0, answer_ms=4.0)]
     metrics = summarise(records, LocomoDataset(), {"plaintext": 100, "activation": 50})
     assert metrics["n"] == 2 and metrics["bytes_stored_total"] == 150 and metrics["f1"] == 0.5
-    assert metrics["dataset"] == "locomo" and metrics["metric_names"] == ["f1", "bleu1"]
+    assert metrics["dataset"] == "locomo" and metrics["metric_names"] == ["f1", "bleu1", "rouge_l"]
+    assert metrics["rouge_l"] == 0.4
     assert metrics["latency_ms"]["answer"] == percentiles([2.0, 4.0])
     assert metrics["prompt_tokens_mean"] == 10.0 and metrics["ingest_s"]["episodes"] == 1
 
