@@ -13,6 +13,9 @@ Budgets are in KV tokens of the memory lines (`kv_tokens`) or bytes
 (`kv_bytes` = tokens x the model's KV bytes per token). Build costs given to
 cost-aware policies are measured: the tier's prefill seconds per token so far.
 
+`series()` is one row per tick (series.py): the resident set after it, the
+hits and latencies of the queries since the previous tick, and its work.
+
 With the parameter tier the scheduler keeps at most `adapter_slots` LoRA
 adapters loaded: before a namespace's adapter is trained or used
 (`before_use`), the namespace is accessed in a second budgeted cache of unit
