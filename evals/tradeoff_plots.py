@@ -36,7 +36,6 @@ def figure(points: Sequence[Point], axis: str, title: str):
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
     attribute, xlabel, log = AXES[axis]
     shown = [p for p in points if getattr(p, attribute) is not None and not (log and getattr(p, attribute) <= 0)]
@@ -44,29 +43,48 @@ def figure(points: Sequence[Point], axis: str, title: str):
     markers, colours = _markers(points), _colours(points)
     fig = Figure(figsize=(8, 5.5), layout="constrained")
     ax = fig.add_subplot()
-    labels: dict[tuple[float, float], list[str]] = {}  # points at one place share one label
     for p in shown:
-        x = getattr(p, attribute)
-        ax.scatter(x, p.accuracy, marker=markers[p.tier], color=colours[p.policy], s=60, zorder=3, alpha=0.8)
-        labels.setdefault((x, p.accuracy), []).append(p.label)
-    for i, ((x, y), names) in enumerate(sorted(labels.items())):  # staggered, so neighbours' labels part
-        ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(5, LABEL_OFFSETS[i % 3]),
-                    fontsize=7)
+        ax.scatter(getattr(p, attribute), p.accuracy, marker=markers[p.tier], color=colours[p.policy], s=60,
+                   zorder=3, alpha=0.8)  # fmt: skip
+    if log:
+        ax.set_xscale("log")
+    ax.margins(x=0.2, y=0.12)
+    _label(ax, [(getattr(p, attribute), p.accuracy, p.label) for p in shown])
     for p in zero:
         ax.axhline(p.accuracy, color=colours[p.policy], linestyle="--", linewidth=0.8, zorder=2)
         ax.annotate(f"{p.label} (0 {axis})", (0.01, p.accuracy), xycoords=("axes fraction", "data"),
-                    xytext=(0, 3), textcoords="offset points", fontsize=7)
-    if log:
-        ax.set_xscale("log")
+                    xytext=(0, 3), textcoords="offset points", fontsize=7)  # fmt: skip
+    left = len(points) - len(shown) - len(zero)
+    ax.set_title(f"{title}: accuracy vs {axis}" + (f"\n({left} point(s) without {axis} left off)" if left else ""),
+                 fontsize=10)  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel(" / ".join(sorted({p.metric for p in points})))
-    left = len(points) - len(shown) - len(zero)
-    ax.set_title(f"{title}: accuracy vs {axis}" + (f" ({left} point(s) without {axis} left off)" if left else ""))
     ax.grid(True, alpha=0.3)
+    _legend(ax, markers, colours)
+    return fig
+
+
+def _label(ax, placed: Sequence[tuple[float, float, str]]) -> None:
+    """Write each label beside its point: points at one place share a label (two names a line), labels are
+    staggered up and down, and those in the right half of the axes go to the left of their point."""
+    labels: dict[tuple[float, float], list[str]] = {}
+    for x, y, name in placed:
+        labels.setdefault((x, y), []).append(name)
+    to_axes = ax.transData + ax.transAxes.inverted()
+    for i, ((x, y), names) in enumerate(sorted(labels.items())):
+        text = ",\n".join(", ".join(names[j : j + 2]) for j in range(0, len(names), 2))
+        side = -1 if to_axes.transform((x, y))[0] > 0.5 else 1
+        label = ax.annotate(text, (x, y), textcoords="offset points", xytext=(6 * side, LABEL_OFFSETS[i % 3]),
+                            ha="left" if side > 0 else "right", fontsize=7)  # fmt: skip
+        label.set_in_layout(False)  # a long label may run past the axes; it must not shrink them
+
+
+def _legend(ax, markers: dict[str, str], colours: dict[str, Any]) -> None:
+    from matplotlib.lines import Line2D
+
     tiers = [Line2D([], [], marker=m, color="grey", linestyle="", label=f"tier: {t}") for t, m in markers.items()]
     policies = [Line2D([], [], marker="o", color=c, linestyle="", label=f"policy: {p}") for p, c in colours.items()]
     ax.legend(handles=tiers + policies, fontsize=7, loc="best")
-    return fig
 
 
 def png_bytes(fig) -> bytes:
