@@ -113,9 +113,13 @@ def system_label(config: dict[str, Any]) -> str:
     """A short name of the memory system a run config built: none, full_context, memos/<tier> (mode, k)."""
     target = config["memory"]["_target_"].rsplit(".", 1)[-1]
     if target == "MemOSSystem":
-        tier = config["tier"]["_target_"].rsplit(".", 1)[-1].removesuffix("Tier").lower()
-        return f"memos/{tier} ({config['memory']['mode']}, k={config['memory']['top_k']})"
+        return f"memos/{tier_name(config)} ({config['memory']['mode']}, k={config['memory']['top_k']})"
     return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
+
+
+def tier_name(config: dict[str, Any]) -> str:
+    """The MemOS tier a run config built, by the paper's name: plaintext, activation or parameter."""
+    return config["tier"]["_target_"].rsplit(".", 1)[-1].removesuffix("Tier").lower()
 
 
 def system_dirs(run: dict[str, Any]) -> dict[str, Path]:

@@ -14,6 +14,7 @@ from evals.config import validate
 from evals.harness import evaluate
 from evals.metrics import summarise
 from evals.run_dir import begin, environment, write_json
+from evals.scheduler_ticks import write_ticks
 from evals.summary import print_comparison, print_summary
 from evals.threads import default_threads, register_live_run
 
@@ -115,6 +116,7 @@ def _evaluate(cfg: DictConfig, system, dataset, episodes, run_dir: Path, config:
         write_json(run_dir / "metrics.json", metrics)
         logger.log_metrics(metrics)
         logger.log_records(records)
+        logger.log_ticks(write_ticks(run_dir, system))
     except KeyboardInterrupt:
         write_json(run_dir / "status.json", {"status": "cancelled"})
         raise

@@ -102,7 +102,8 @@ class MemOS:
         search_s = time.perf_counter() - start
         adapters = self.scheduler.before_use(namespace) if self.scheduler else {}
         response = self.tier.respond(namespace, actor, question, cubes)
-        scheduling = adapters | self.scheduler.after_answer(namespace, actor, cubes) if self.scheduler else {}
+        scheduling = adapters | self.scheduler.after_answer(
+            namespace, actor, cubes, answer_s=response.total_s, ttft_s=response.ttft_s) if self.scheduler else {}
         return Answer(response.text, cubes, hits, response, search_s, searching, scheduling)
 
     def plan(self, questions: Sequence[str], namespace: str, actor: str) -> None:

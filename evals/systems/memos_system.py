@@ -110,6 +110,10 @@ class MemOSSystem(MemorySystem):
     def scheduling_summary(self) -> dict | None:
         return None if self.memos.scheduler is None else self.memos.scheduler.summary()
 
+    @property
+    def scheduling_series(self) -> list[dict] | None:
+        return None if self.memos.scheduler is None else self.memos.scheduler.series()
+
     def bytes_stored(self) -> dict[str, int]:
         """Bytes per tier over every conversation this system ingested."""
         return self.memos.bytes_stored(self.ingested.items())

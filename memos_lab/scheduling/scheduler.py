@@ -13,6 +13,9 @@ Budgets are in KV tokens of the memory lines (`kv_tokens`) or bytes
 (`kv_bytes` = tokens x the model's KV bytes per token). Build costs given to
 cost-aware policies are measured: the tier's prefill seconds per token so far.
 
+`series()` is one row per tick (series.py): the resident set after it, the
+hits and latencies of the queries since the previous tick, and its work.
+
 With the parameter tier the scheduler keeps at most `adapter_slots` LoRA
 adapters loaded: before a namespace's adapter is trained or used
 (`before_use`), the namespace is accessed in a second budgeted cache of unit
@@ -30,6 +33,7 @@ from typing import Any
 from memos_lab.cube import MemCube
 from memos_lab.scheduling.cache import BudgetedCache
 from memos_lab.scheduling.policies.base import Policy
+from memos_lab.scheduling.series import TickReport, TickSeries
 
 
 @dataclass
@@ -51,27 +55,9 @@ class Access:
 
 
 @dataclass
-class TickReport:
-    """What one tick did."""
-
-    seconds: float = 0.0
-    promotions: int = 0
-    evictions: int = 0
-    prefill_tokens: int = 0
-    prefill_s: float = 0.0
-    pieces_loaded: int = 0
-
-
-    def add(self, other: TickReport) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass
 class Totals:
     ticks: int = 0
     work: TickReport = field(default_factory=TickReport)  # summed over ticks
-    resident_tokens: list[int] = field(default_factory=list)  # after each tick
 
 
 class MemScheduler:
@@ -101,6 +87,7 @@ class MemScheduler:
         self.actors: dict[str, str] = {}  # namespace -> the actor of its latest access
         self.tokens: dict[str, int] = {}
         self.totals = Totals()
+        self.ticks = TickSeries()
 
     @property
     def needs_future(self) -> bool:
@@ -123,13 +110,17 @@ class MemScheduler:
         return {"adapter_hit": hit, "adapter_evictions": len(result.evicted),
                 "adapters_loaded": len(self.adapter_cache)}
 
-    def after_answer(self, namespace: str, actor: str, retrieved: Sequence[MemCube]) -> dict[str, Any]:
-        """Account one answered query; tick when `interval` queries have passed. Returns the record's fields."""
+    def after_answer(self, namespace: str, actor: str, retrieved: Sequence[MemCube], answer_s: float | None = None,
+                     ttft_s: float | None = None) -> dict[str, Any]:
+        """Account one answered query (and its latencies, for the per-tick series); tick when `interval`
+        queries have passed. Returns the record's fields."""
         if not self.manages_kv:
             return {"policy": self.policy_name}
         resident = {c.id for c in self.tier.hot(namespace).cubes}
         tokens = [self._tokens(c) for c in retrieved]
         hit_tokens = sum(t for c, t in zip(retrieved, tokens, strict=True) if c.id in resident)
+        hit_cubes = sum(c.id in resident for c in retrieved)
+        self.ticks.observe((hit_cubes, hit_tokens), (len(retrieved), sum(tokens)), answer_s, ttft_s)
         for cube in retrieved:
             self.pending.append(Access(cube, namespace, actor))
             self.trace.append(cube.id)
@@ -138,7 +129,7 @@ class MemScheduler:
         resident_tokens = self._resident_tokens()
         return {
             "policy": self.policy_name,
-            "kv_hit_cubes": sum(c.id in resident for c in retrieved),
+            "kv_hit_cubes": hit_cubes,
             "retrieved_cubes": len(retrieved),
             "kv_hit_tokens": hit_tokens,
             "retrieved_tokens": sum(tokens),
@@ -166,8 +157,13 @@ class MemScheduler:
         self._add(report)
         return report
 
+    def series(self) -> list[dict[str, Any]]:
+        """One row per tick so far: residency, hits, work and latencies (fields: series.py)."""
+        return [dict(row) for row in self.ticks.rows]
+
     def summary(self) -> dict[str, Any]:
         totals, work, per_token = self.totals, self.totals.work, getattr(self.tier, "bytes_per_token", 0)
+        resident = [row["kv_resident_tokens"] for row in self.ticks.rows]
         adapters = {} if self.adapter_cache is None else {
             "adapter_slots": self.adapter_cache.capacity,
             "adapter_accesses": self.adapter_clock,
@@ -183,10 +179,10 @@ class MemScheduler:
             "scheduler_s": work.seconds,
             "scheduler_prefill_tokens": work.prefill_tokens,
             "scheduler_prefill_s": work.prefill_s,
-            "kv_resident_tokens_max": max(totals.resident_tokens, default=0),
-            "kv_resident_tokens_mean": _mean(totals.resident_tokens),
-            "kv_resident_bytes_max": max(totals.resident_tokens, default=0) * per_token,
-            "kv_resident_bytes_mean": _mean(totals.resident_tokens) * per_token,
+            "kv_resident_tokens_max": max(resident, default=0),
+            "kv_resident_tokens_mean": _mean(resident),
+            "kv_resident_bytes_max": max(resident, default=0) * per_token,
+            "kv_resident_bytes_mean": _mean(resident) * per_token,
         }
 
     def _access(self, access: Access) -> None:
@@ -222,7 +218,8 @@ class MemScheduler:
     def _add(self, report: TickReport) -> None:
         self.totals.ticks += 1
         self.totals.work.add(report)
-        self.totals.resident_tokens.append(self._resident_tokens())
+        adapters = None if self.adapter_cache is None else len(self.adapter_cache)
+        self.ticks.close(report, self._resident_tokens(), self.tier.bytes_per_token, adapters)
 
 
 def _mean(values: Sequence[int]) -> float:

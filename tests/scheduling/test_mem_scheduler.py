@@ -98,3 +98,18 @@ def test_adapter_slots_are_never_exceeded(tmp_path, smollm2, minilm):
     tier.detach("u1")
     with pytest.raises(ValueError, match="future"):
         MemScheduler(tier, Oracle, adapter_slots=1)
+
+
+def test_the_series_has_a_row_per_tick_that_adds_up_to_the_records(tmp_path, smollm2, minilm):
+    memos = _memos(tmp_path, smollm2, minilm, interval=2)
+    fields = [memos.answer(q, NS, ACTOR).scheduling for q in [QUESTIONS[0], QUESTIONS[0], QUESTIONS[0], QUESTIONS[1],
+                                                              QUESTIONS[2]]]  # fmt: skip
+    series = memos.scheduler.series()
+    assert [(r["tick"], r["queries"]) for r in series] == [(1, 2), (2, 4)]  # the 5th query awaits a tick
+    assert series[0]["kv_hit_cubes"] == 0 and series[1]["kv_hit_cubes"] == sum(f["kv_hit_cubes"] for f in fields[2:4])
+    assert [r["promotions"] for r in series] == [fields[1]["promotions"], fields[3]["promotions"]]
+    for row, after in zip(series, (fields[1], fields[3]), strict=True):
+        assert row["kv_resident_tokens"] == after["kv_resident_tokens"] <= 40
+        assert row["kv_resident_bytes"] == after["kv_resident_bytes"] and row["answer_s_mean"] > 0
+    summary = memos.scheduler.summary()
+    assert summary["kv_resident_tokens_max"] == max(r["kv_resident_tokens"] for r in series)
