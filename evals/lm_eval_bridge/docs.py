@@ -74,5 +74,5 @@ def doc_episode(doc: Mapping[str, Any]) -> tuple[str, str]:
     """(dataset name, episode id) a doc asks about; an error naming the tasks that have them otherwise."""
     if "episode_id" not in doc or "dataset" not in doc:
         raise ValueError("the memos model answers from an episode's memory: only tasks whose docs name their "
-                         "dataset and episode_id (locomo_qa, longbench_*; evals/lm_eval_bridge/tasks) can use it")
+                         "dataset and episode_id (locomo_qa, longbench_local_*; evals/lm_eval_bridge/tasks) can use it")
     return doc["dataset"], str(doc["episode_id"])

@@ -3,8 +3,9 @@
 `--model_args` are Hydra overrides (evals/lm_eval_bridge/config.py) plus
 `run_dir=` (where the memory store, config.yaml, environment.json and the
 per-question records.jsonl go; default runs/lm_eval/<time>). lm-eval's
-`device=` sets `model.device`; `batch_size` is accepted and unused (one
-question at a time: answers change the memory's access state).
+`--device` (cuda:0 unless given) and `--batch_size` are accepted and unused:
+the device is the config's (`model.device=`, `embedder.device=`; auto), and
+questions go one at a time (an answer changes the memory's access state).
 
 Only generation: a memory system answers questions, it does not score
 continuations, so loglikelihood tasks are refused with the reason.
@@ -24,7 +25,7 @@ from evals.lm_eval_bridge.answering import DocAnswerer
 from evals.lm_eval_bridge.config import OVERRIDES_KEY, compose_run_config, hydra_overrides
 
 GENERATION_ONLY = ("the memos model only generates answers from memory (generate_until); {} is not supported: "
-                   "use a generation task (locomo_qa, longbench_hotpotqa, longbench_multifieldqa_en)")
+                   "use a generation task (locomo_qa, longbench_local_hotpotqa, longbench_local_multifieldqa_en)")
 
 
 class MemosLM(LM):
@@ -32,8 +33,7 @@ class MemosLM(LM):
                  batch_size: Any = None, max_batch_size: Any = None, device: str | None = None,
                  **pairs: Any) -> None:
         super().__init__()
-        self.overrides = hydra_overrides({OVERRIDES_KEY: overrides, **pairs}) + \
-            ([f"model.device={device}"] if device else [])
+        self.overrides = hydra_overrides({OVERRIDES_KEY: overrides, **pairs})
         self.run_dir = Path(run_dir) if run_dir else Path("runs/lm_eval") / time.strftime("%Y-%m-%d_%H-%M-%S")
         self.answerer = build_answerer(self.overrides, self.run_dir)
 
