@@ -70,7 +70,7 @@ def compose_run_config(overrides: Sequence[str], run_dir: Path | None = None) ->
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=run_dir is not None)
     except (HydraException, OmegaConfBaseException) as error:
-        raise ModelArgsError(f"model_args {' '.join(overrides)!r}: {_first_line(error)}") from None
+        raise ModelArgsError(f"model_args {' '.join(overrides)!r}: {_reason(error)}") from None
     if run_dir is None:
         return cfg
     cfg.hydra.runtime.output_dir = str(run_dir)
@@ -97,5 +97,18 @@ def registered_name(node: DictConfig) -> str:
     return get_class(node._target_).name
 
 
-def _first_line(error: BaseException) -> str:
-    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+def _reason(error: BaseException) -> str:
+    """Hydra's error in one line: its first line, its cause's first line, the options it lists."""
+    lines = _lines(error)
+    parts = [lines[0], *_lines(error.__cause__)[:1]]
+    listed = next((i for i, line in enumerate(lines) if line.startswith("Available options")), None)
+    if listed is not None:
+        options = [line for line in lines[listed + 1:] if ":" not in line and "=" not in line]
+        parts.append(f"(options: {', '.join(options)})")
+    return " ".join(parts)
+
+
+def _lines(error: BaseException | None) -> list[str]:
+    if error is None:
+        return []
+    return [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]

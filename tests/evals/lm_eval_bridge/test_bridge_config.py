@@ -37,11 +37,25 @@ def test_task_metadata_keeps_only_run_config_keys():
     assert config_overrides(metadata) == ["tier=kv", "memory.top_k=2", "seed=3"]
 
 
-@pytest.mark.parametrize("override, named", [("memory.top_kk=2", "memory.top_kk"), ("memory=memoz", "memoz")])
+@pytest.mark.parametrize("override, named", [
+    ("memory.top_kk=2", "Could not override 'memory.top_kk'. Key 'top_kk' not in 'MemOSSystemConfig'"),
+    ("memory=memoz", "Could not find 'memory/memoz' (options: full_context, memos, none)"),
+])
 def test_a_misspelt_key_or_option_fails_in_one_line_naming_it(override, named):
     with pytest.raises(ModelArgsError) as caught:
         compose_run_config([override])
     assert named in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_model_refuses_bad_model_args_before_loading_anything(tmp_path):
+    from evals.config import ConfigError
+    from evals.lm_eval_bridge.model import MemosLM
+
+    with pytest.raises(ModelArgsError, match="memory.top_kk"):
+        MemosLM(**{"memory.top_kk": 2, "run_dir": str(tmp_path)})
+    with pytest.raises(ConfigError, match="memory.top_k=-1 must be >= 0"):
+        MemosLM(overrides="memory.top_k=-1", run_dir=str(tmp_path))
+    assert not (tmp_path / "config.yaml").exists()
 
 
 def test_the_run_dir_resolves_the_memory_store_location(tmp_path):
