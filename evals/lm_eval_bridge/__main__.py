@@ -26,7 +26,7 @@ def lm_eval_argv(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     from lm_eval.__main__ import cli_evaluate
 
-    from evals.errors import user_error
+    from evals.errors import report_user_error
 
     for key, value in OFFLINE.items():
         os.environ.setdefault(key, value)
@@ -34,11 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli_evaluate()
     except Exception as error:
-        mistake = user_error(error)
-        if mistake is None:
-            raise
-        print(f"error: {mistake}", file=sys.stderr)
-        return 2
+        return report_user_error(error)
     return 0
 
 
