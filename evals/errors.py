@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class UserError(Exception):
     """A mistake in what the user asked for; the message says what and how to fix it."""
@@ -15,6 +17,16 @@ def user_error(error: BaseException) -> BaseException | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def report_user_error(error: BaseException) -> int:
+    """For a CLI's `except`: print the user's mistake behind `error` in one line and return exit code 2;
+    re-raise a bug (with its traceback)."""
+    mistake = user_error(error)
+    if mistake is None:
+        raise error
+    print(f"error: {mistake}", file=sys.stderr)
+    return 2
 
 
 def _is_users(error: BaseException) -> bool:
