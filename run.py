@@ -11,10 +11,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from evals.config import register_configs
 from evals.errors import user_error
+from evals.sweep.stop import stop_on_sigterm
+from evals.sweep.sweep_dir import with_sweep_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -28,10 +31,15 @@ def main(cfg: DictConfig) -> float | None:
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     command = " ".join(["python", *sys.argv])
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        if multirun:  # a finished run is skipped, a failed one recorded and the sweep goes on
+            from evals.sweep.job import sweep_run
+
+            return sweep_run(cfg, run_dir)
         return run(cfg, run_dir, command=command)["f1"]
     except KeyboardInterrupt:
-        resume = command if "hydra.run.dir=" in command else f"{command} hydra.run.dir={run_dir}"
+        resume = command if multirun or "hydra.run.dir=" in command else f"{command} hydra.run.dir={run_dir}"
         print(f"\ncancelled; {run_dir} keeps what was answered. Resume with:\n  {resume}", file=sys.stderr)
         sys.exit(130)
     except Exception as error:
@@ -43,4 +51,6 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    stop_on_sigterm()
+    sys.argv = with_sweep_dir(sys.argv)
     main()
