@@ -22,6 +22,7 @@ from evals.sweep.sweep_dir import with_sweep_dir
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_SILENT", "true")
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS (evals/determinism.py)
 register_configs()
 
 
@@ -52,5 +53,5 @@ def main(cfg: DictConfig) -> float | None:
 
 if __name__ == "__main__":
     stop_on_sigterm()
-    sys.argv = with_sweep_dir(sys.argv)
+    sys.argv = with_sweep_dir(sys.argv, Path.cwd())
     main()
