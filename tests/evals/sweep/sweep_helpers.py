@@ -13,9 +13,9 @@ TINY = ["memory=none", "dataset.question_sample=1", "logger=none", "compare_with
 ENV = {**os.environ, "WANDB_SILENT": "true", "PYTHONPATH": str(REPO)}
 
 
-def run_py(cwd: Path, *arguments: str, **popen) -> subprocess.CompletedProcess:
+def run_py(cwd: Path, *arguments: str, env: dict | None = None, **popen) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "run.py"), *arguments], cwd=cwd, capture_output=True,
-                          text=True, env=ENV, **popen)  # fmt: skip
+                          text=True, env=env or ENV, **popen)  # fmt: skip
 
 
 def the_sweep_dir(cwd: Path) -> Path:
