@@ -36,7 +36,8 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
 
 def job_status(run_dir: Path) -> JobStatus:
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
-    overrides = tuple(yaml.safe_load(overrides_file.read_text(encoding="utf-8")) or ()) if overrides_file.exists() else ()
+    overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.exists() else None
+    overrides = tuple(overrides or ())
     status_file = run_dir / "status.json"
     if not status_file.exists():
         return JobStatus(run_dir, overrides, "started")
