@@ -54,4 +54,8 @@ def main(cfg: DictConfig) -> float | None:
 if __name__ == "__main__":
     stop_on_sigterm()
     sys.argv = with_sweep_dir(sys.argv, Path.cwd())
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # outside a run: in a parallel launcher's driver, or between two runs
+        print(f"\nsweep stopped. Resume with:\n  {' '.join(['python', *sys.argv])}", file=sys.stderr)
+        sys.exit(130)

@@ -11,6 +11,8 @@ import time
 import pytest
 from sweep_helpers import ENV, REPO, TINY, qids, read_json, run_py, the_sweep_dir
 
+from evals.threads import usable_cores
+
 SWEEP = ["-m", *TINY, "dataset.question_sample=2", "dataset.sample_ids=[26],[30],[999]", "torch_threads=1"]
 
 
@@ -40,3 +42,26 @@ def test_a_killed_sweep_resumes_without_duplicates_and_reports_its_failure(tmp_p
     again = run_py(tmp_path, *SWEEP[:-1])  # the same sweep (torch_threads says how, not what): nothing to redo
     assert again.returncode == 1 and again.stdout.count("complete, skipped") == 2
     assert len(read_json(first / "environment.json")["resumed"]) == 1 and len(qids(first)) == 2
+
+
+@pytest.mark.slow
+def test_a_killed_parallel_sweep_stops_its_workers_and_resumes(tmp_path):
+    sweep_args = ["-m", "hydra/launcher=parallel", *TINY, "dataset.question_sample=3", "dataset.sample_ids=[26],[30]"]
+    driver = subprocess.Popen([sys.executable, str(REPO / "run.py"), *sweep_args], cwd=tmp_path, env=ENV, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    while driver.poll() is None and not list(tmp_path.glob("runs/*/multirun/*/*/records.jsonl")):
+        time.sleep(0.2)
+    driver.send_signal(signal.SIGTERM)
+    _, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 130 and "Resume with" in stderr and "Traceback" not in stderr
+    sweep = the_sweep_dir(tmp_path)
+    sizes = {p: p.stat().st_size for p in sweep.glob("*/records.jsonl")}
+    time.sleep(5)
+    assert {p: p.stat().st_size for p in sweep.glob("*/records.jsonl")} == sizes, "a worker outlived the sweep"
+
+    resumed = run_py(tmp_path, *sweep_args)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    for run in sorted(p for p in sweep.iterdir() if p.is_dir()):
+        assert read_json(run / "status.json")["status"] == "complete"
+        assert len(qids(run)) == len(set(qids(run))) == 3
+        assert read_json(run / "environment.json")["torch_threads"] == max(1, usable_cores() // 2)
