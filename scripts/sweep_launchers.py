@@ -14,6 +14,8 @@ environment record. results/ is written only from a clean tree.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 import time
@@ -38,14 +40,16 @@ def timed_sweep(name: str, sweep_dir: Path) -> dict[str, Any]:
     if sweep_dir.exists():
         raise SystemExit(f"{sweep_dir} exists: a resumed sweep's wall time is not the launcher's; remove it")
     command = [sys.executable, str(REPO / "run.py"), "-m", *SWEEP, *LAUNCHERS[name], f"hydra.sweep.dir={sweep_dir}"]
-    start = time.perf_counter()
+    load_before, start = os.getloadavg()[0], time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"the {name} sweep failed ({result.returncode}):\n{result.stderr[-3000:]}")
     table = aggregate(sweep_dir)
+    threads = sorted({json.loads((Path(r["run_dir"]) / "environment.json").read_text())["torch_threads"]
+                      for r in table["rows"]})  # fmt: skip
     return {"launcher": name, "command": " ".join(["python run.py -m", *SWEEP, *LAUNCHERS[name]]), "wall_s": wall,
-            "table": table}  # fmt: skip
+            "torch_threads": threads, "load_1min": [load_before, os.getloadavg()[0]], "table": table}  # fmt: skip
 
 
 def same_scores(basic: dict[str, Any], joblib: dict[str, Any]) -> bool:
@@ -62,10 +66,16 @@ def note(sweeps: list[dict[str, Any]], made: dict[str, Any], identical: bool) ->
              "memories and 3 queries, SmolLM2-135M on the KV tier), run once by Hydra's basic launcher (one run "
              "after another, each taking its share of the idle cores) and once by joblib (2 runs at once, one "
              "torch thread each).", "",
-             "| launcher | runs complete | wall time (s) |", "|---|---|---|"]  # fmt: skip
-    lines += [f"| {s['launcher']} | {s['table']['counts']['complete']} | {s['wall_s']:.1f} |" for s in sweeps]
+             "| launcher | runs complete | wall time (s) | torch threads per run | 1-min load average (start, end) |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {s['launcher']} | {s['table']['counts']['complete']} | {s['wall_s']:.1f} | "
+              f"{', '.join(map(str, s['torch_threads']))} | {s['load_1min'][0]:.1f}, {s['load_1min'][1]:.1f} |"
+              for s in sweeps]  # fmt: skip
     lines += ["", f"joblib / basic wall time: {joblib['wall_s'] / basic['wall_s']:.2f}. Every run's F1 is "
-              f"{'identical' if identical else 'NOT identical'} under both launchers.", "",
+              f"{'identical' if identical else 'NOT identical'} under both launchers. The machine is shared: a load "
+              f"average above its {made['machine']['cpus']} CPUs means other programs held the cores, and two runs "
+              "at once can then go no faster than one after another (the basic launcher's runs also drop to the "
+              "idle cores' share, evals/threads.py).", "",
               "Commands:", "", *(f"    {s['command']}" for s in sweeps), "",
               "## The aggregated table (joblib sweep, `scripts/aggregate_sweep.py`)", "",
               markdown(joblib["table"]),
