@@ -16,16 +16,21 @@ from evals.threads import usable_cores
 SWEEP = ["-m", *TINY, "dataset.question_sample=2", "dataset.sample_ids=[26],[30],[999]", "torch_threads=1"]
 
 
-@pytest.mark.slow
-def test_a_killed_sweep_resumes_without_duplicates_and_reports_its_failure(tmp_path):
-    driver = subprocess.Popen([sys.executable, str(REPO / "run.py"), *SWEEP], cwd=tmp_path, env=ENV, text=True,
+def _killed_once_answering(cwd, arguments):
+    """Start the sweep, SIGTERM its driver once a run has recorded an answer; the sweep directory."""
+    driver = subprocess.Popen([sys.executable, str(REPO / "run.py"), *arguments], cwd=cwd, env=ENV, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    while driver.poll() is None and not list(tmp_path.glob("runs/*/multirun/*/0_*/records.jsonl")):
+    while driver.poll() is None and not list(cwd.glob("runs/*/multirun/*/*/records.jsonl")):
         time.sleep(0.2)
     driver.send_signal(signal.SIGTERM)
     _, stderr = driver.communicate(timeout=120)
     assert driver.returncode == 130 and "Resume with" in stderr and "Traceback" not in stderr
-    sweep = the_sweep_dir(tmp_path)
+    return the_sweep_dir(cwd)
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_without_duplicates_and_reports_its_failure(tmp_path):
+    sweep = _killed_once_answering(tmp_path, SWEEP)
     first = next(sweep.glob("0_*"))
     assert read_json(first / "status.json")["status"] == "cancelled" and not list(sweep.glob("1_*"))
 
@@ -47,14 +52,7 @@ def test_a_killed_sweep_resumes_without_duplicates_and_reports_its_failure(tmp_p
 @pytest.mark.slow
 def test_a_killed_parallel_sweep_stops_its_workers_and_resumes(tmp_path):
     sweep_args = ["-m", "hydra/launcher=parallel", *TINY, "dataset.question_sample=3", "dataset.sample_ids=[26],[30]"]
-    driver = subprocess.Popen([sys.executable, str(REPO / "run.py"), *sweep_args], cwd=tmp_path, env=ENV, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    while driver.poll() is None and not list(tmp_path.glob("runs/*/multirun/*/*/records.jsonl")):
-        time.sleep(0.2)
-    driver.send_signal(signal.SIGTERM)
-    _, stderr = driver.communicate(timeout=120)
-    assert driver.returncode == 130 and "Resume with" in stderr and "Traceback" not in stderr
-    sweep = the_sweep_dir(tmp_path)
+    sweep = _killed_once_answering(tmp_path, sweep_args)
     sizes = {p: p.stat().st_size for p in sweep.glob("*/records.jsonl")}
     time.sleep(5)
     assert {p: p.stat().st_size for p in sweep.glob("*/records.jsonl")} == sizes, "a worker outlived the sweep"
