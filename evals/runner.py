@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import random
 import signal
 from pathlib import Path
 from typing import Any
@@ -35,12 +34,9 @@ def set_threads(threads: int | None) -> int:
 
 
 def seed_everything(seed: int) -> None:
-    import numpy as np
-    import torch
+    from evals.determinism import make_deterministic
 
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    make_deterministic(seed)
 
 
 def load_episodes(cfg: DictConfig):
