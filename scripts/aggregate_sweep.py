@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO))
 from evals.sweep.status import JobStatus, counts, progress_line, sweep_status  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
-COLUMNS = ("run", "status", "n", "f1", "bleu1", "evidence_recall@10", "answer_p50_ms", "kv_hit_rate_tokens", "error")
+COLUMNS = ("run", "status", "n", "metric", "score", "evidence_recall@10", "answer_p50_ms", "kv_hit_rate_tokens",
+           "error")  # score: the value of `metric`, the dataset's headline (LoCoMo: f1)
 
 
 def row(job: JobStatus) -> dict[str, Any]:
@@ -34,8 +35,8 @@ def row(job: JobStatus) -> dict[str, Any]:
         "run": " ".join(job.overrides) or job.run_dir.name,
         "status": job.status,
         "n": m.get("n"),
-        "f1": m.get("f1"),
-        "bleu1": m.get("bleu1"),
+        "metric": (headline := (m.get("metric_names") or ["f1"])[0]) if m else None,
+        "score": m.get(headline) if m else None,
         "evidence_recall@10": m.get("evidence_recall@10"),
         "answer_p50_ms": (m.get("latency_ms") or {}).get("answer", {}).get("p50"),
         "kv_hit_rate_tokens": (m.get("scheduling") or {}).get("kv_hit_rate_tokens"),

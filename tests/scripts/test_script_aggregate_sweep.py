@@ -30,11 +30,11 @@ def test_a_sweep_becomes_one_table_with_its_failures(tmp_path, capsys):
     assert aggregate_sweep.main([str(sweep), "--out", str(out), "--wandb", "offline"]) == 1  # a run failed
     assert "sweep: 1/3 complete, 1 running, 1 failed" in capsys.readouterr().out
     table = strict_json(out.with_suffix(".json"))
-    assert [(r["run"], r["status"], r["f1"]) for r in table["rows"]] == [
+    assert [(r["run"], r["status"], r["score"]) for r in table["rows"]] == [
         ("policy=lru", "complete", 0.25), ("policy=lfu", "failed", None), ("policy=arc", "running", None)]
     assert table["rows"][0]["answer_p50_ms"] == 12.0 and table["counts"]["failed"] == 1
     markdown = out.with_suffix(".md").read_text()
-    assert "| policy=lru | complete | 3 | 0.250 | 0.500 | - | 12.000 | - |" in markdown
+    assert "| policy=lru | complete | 3 | f1 | 0.250 | - | 12.000 | - |" in markdown
     assert "- `policy=lfu`: ValueError: no | such" in markdown
     rows = list(csv.DictReader(out.with_suffix(".csv").open()))
     assert rows[1]["error"] == "ValueError: no | such"
