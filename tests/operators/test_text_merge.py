@@ -121,3 +121,15 @@ def test_the_llm_detector_asks_the_real_model_and_smollm2_answers_the_new_value(
         memos.fuse("alice", "alice")
         answer = memos.answer("Where does Alice live now?", "alice", "alice")
         assert "Lyon" in answer.text and "Paris" not in answer.text
+
+
+def test_the_fusion_group_is_off_by_default_and_builds_a_text_merge(minilm):
+    from hydra.utils import instantiate
+
+    from tests.config_helpers import compose_config
+
+    assert compose_config().memory.fusion is None
+    cfg = compose_config(["fusion=text_merge", "fusion.conflict_threshold=0.5"])
+    assert cfg.memory.fusion.conflict_threshold == 0.5  # the memory node reads the group
+    fusion = instantiate(cfg.fusion)(embedder=minilm, model=None)
+    assert isinstance(fusion, TextMerge) and fusion.detector.threshold == 0.5
