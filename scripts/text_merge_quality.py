@@ -55,6 +55,8 @@ def main() -> None:
             key = "wrong_pairs" if not same else ("superseded_right" if changed else "duplicates_right")
             counts[key] += 1
     counts["change_recall"] = round(counts["superseded_right"] / max(1, counts["changes"]), 3)
+    if args.detector == "llm":
+        counts |= {"llm_asked": merge.detector.asked, "llm_unparsable": merge.detector.unparsable}
     print(json.dumps({"args": vars(args), **counts}, indent=2))
 
 

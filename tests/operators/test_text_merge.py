@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from evals.datasets.knowledge_update.dataset import INSTRUCTION
 from memos_lab.cube import Lifecycle, Provenance
 from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.operators.conflicts import LLMConflicts, Statement, value_differs, yes_or_no
@@ -119,7 +120,9 @@ def test_the_llm_detector_asks_the_real_model_and_smollm2_answers_the_new_value(
         memos = MemOS(store, Retriever(minilm), PlaintextTier(smollm2), top_k=3, fusion=TextMerge(minilm))
         remember(memos)
         memos.fuse("alice", "alice")
+        memos.tier.set_answer_style(INSTRUCTION, 16)  # the knowledge-update episodes' answer style
         answer = memos.answer("Where does Alice live now?", "alice", "alice")
+        assert "Paris" not in " ".join(c.text for c in answer.retrieved)  # what the model saw
         assert "Lyon" in answer.text and "Paris" not in answer.text
 
 
