@@ -34,6 +34,9 @@ TRANSITIONS: Mapping[Lifecycle, frozenset[Lifecycle]] = {
 }
 
 CLOSED: frozenset[Lifecycle] = frozenset({E, F})
+# States whose cubes answer queries. Merged cubes live on in the cube they were merged into, archived ones
+# (e.g. a statement superseded by a newer one) in the store and its history; search leaves both out.
+SERVED: frozenset[Lifecycle] = frozenset({G, A, F})
 
 
 class LifecycleError(ValueError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memos_lab.cube import Kind, MemCube, Provenance, plaintext_cube
+from memos_lab.lifecycle import SERVED
 from memos_lab.tiers.base import AnswerTier, Response
 from memos_lab.tiers.plaintext.retriever import Hit, Mode, Retriever
 
@@ -47,8 +48,10 @@ class MemOS:
         mode: Mode = "hybrid",
         count_tokens: Callable[[str], int] | None = None,
         scheduler: Callable[..., Any] | None = None,
+        fusion: Any = None,
     ) -> None:
-        """`scheduler`: a factory `scheduler(tier=...)` (e.g. a partial MemScheduler), or None."""
+        """`scheduler`: a factory `scheduler(tier=...)` (e.g. a partial MemScheduler), or None.
+        `fusion`: an operator with `apply(store, namespace, actor)` (e.g. TextMerge), or None."""
         self.store = store
         self.retriever = retriever
         self.tier = tier
@@ -56,6 +59,7 @@ class MemOS:
         self.mode = mode
         self.count_tokens = count_tokens
         self.scheduler = None if scheduler is None else scheduler(tier=tier)
+        self.fusion = fusion
 
     def remember(self, items: Sequence[MemoryItem], namespace: str, actor: str) -> list[MemCube]:
         """Store each item as a plaintext cube owned by `actor` and index it."""
@@ -76,6 +80,11 @@ class MemOS:
             self.scheduler.before_use(namespace)
         self.tier.prepare(namespace, actor, self._plaintext_cubes(namespace, actor))
 
+    def fuse(self, namespace: str, actor: str) -> Any:
+        """Apply the fusion operator to the namespace (merge duplicates, supersede stale statements); its
+        report, or None without one. Merged and archived cubes stay in the store but are no longer served."""
+        return None if self.fusion is None else self.fusion.apply(self.store, namespace, actor)
+
     def reindex(self, namespace: str, actor: str) -> None:
         """Rebuild the retrieval index of a namespace from the store (after a restart)."""
         if self.retriever.size(namespace) == 0:
@@ -83,12 +92,12 @@ class MemOS:
 
     def _plaintext_cubes(self, namespace: str, actor: str) -> list[MemCube]:
         headers = self.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT)
-        return [self.store.get(h.id, actor, touch=False) for h in headers]
+        return [self.store.get(h.id, actor, touch=False) for h in headers if h.state in SERVED]
 
     def search(self, query: str, namespace: str, actor: str, k: int | None = None) -> tuple[list[Hit], list[MemCube]]:
         """The namespace's memories `actor` may read that best match `query`; an actor who may read none of
         the namespace is refused (AccessDeniedError), never answered from an empty search."""
-        allowed = self.store.readable_ids(actor, namespace)
+        allowed = self.store.readable_ids(actor, namespace, states=SERVED)  # merged/archived cubes are not served
         if not allowed:
             self.store.require_namespace_read(actor, namespace)
         hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)

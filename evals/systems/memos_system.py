@@ -41,6 +41,7 @@ class MemOSSystemConfig:
     mode: RetrievalMode = RetrievalMode.hybrid
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)  # memos_lab/tiers/plaintext/README.md
     embedding_cache: str | None = None  # where embeddings persist (a restart does not re-encode); None: off
+    fusion: Any = None  # a fusion node (the `fusion` group), applied after each episode's ingest; None: off
 
     def __post_init__(self) -> None:
         if self.top_k < 0:
@@ -61,6 +62,7 @@ class MemOSSystem(MemorySystem):
         scheduler: Any = None,
         retrieval: RetrievalConfig | Mapping[str, Any] | None = None,
         embedding_cache: str | None = None,
+        fusion: Callable[..., Any] | None = None,
     ) -> None:
         self.store = CubeStore(Path(store_dir))
         self.memos = MemOS(
@@ -71,6 +73,7 @@ class MemOSSystem(MemorySystem):
             mode=RetrievalMode(mode).value,
             count_tokens=model.count_tokens,
             scheduler=scheduler,
+            fusion=None if fusion is None else fusion(embedder=embedder, model=model),
         )
         self.namespace = self.actor = ""
         self.ingested: dict[str, str] = {}  # namespace -> actor, for the costs of every episode
@@ -86,6 +89,7 @@ class MemOSSystem(MemorySystem):
         else:
             items = [_memory_item(episode, event) for event in episode.events]
             self.memos.remember(items, self.namespace, self.actor)
+        self.memos.fuse(self.namespace, self.actor)  # a no-op without fusion; fusing again changes nothing
         self.memos.commit(self.namespace, self.actor)
 
     def answer(self, question: Question) -> SystemAnswer:

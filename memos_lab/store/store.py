@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -330,9 +330,16 @@ class CubeStore:
         policies = self.access.policies()
         return [dataclasses.replace(h, policy=policies[h.id]) if h.id in policies else h for h in headers]
 
-    def readable_ids(self, actor: str, namespace: str | None = None) -> set[str]:
-        """Ids of the live current cubes `actor` may read: a hard filter for retrieval."""
+    def readable_ids(
+        self, actor: str, namespace: str | None = None, *, states: Collection[Lifecycle | str] | None = None
+    ) -> set[str]:
+        """Ids of the live current cubes `actor` may read (only those in `states`, when given): a hard filter
+        for retrieval."""
         where, params = self._visible(actor, namespace, None, include_expired=False)
+        if states is not None:
+            wanted = {f"state{i}": Lifecycle(state).value for i, state in enumerate(states)}
+            where += f" AND c.state IN ({', '.join(':' + key for key in wanted) or 'NULL'})"
+            params |= wanted
         ids = {row[0] for row in self.catalogue.execute(f"SELECT c.id FROM cubes c WHERE {where}", params)}
         self._record_list(actor, namespace, "list", len(ids), detail="ids")
         return ids

@@ -1,0 +1,1 @@
+"""Knowledge updates: seeded users whose facts change across sessions (see README.md)."""
