@@ -75,6 +75,9 @@ class MemOS:
         A scheduler that manages KV residency hands the tier its memories itself, so nothing is built
         here; one that manages adapter slots first makes room for this namespace's adapter."""
         if self.scheduler is not None and self.scheduler.manages_kv:
+            if self.scheduler.manages_adapters:  # tier=all: KV residency is the scheduler's, the adapter is not
+                self.scheduler.before_use(namespace)
+                self.tier.prepare_adapter(namespace, actor, self._plaintext_cubes(namespace, actor))
             return
         if self.scheduler is not None:
             self.scheduler.before_use(namespace)
@@ -127,7 +130,9 @@ class MemOS:
         plaintext = sum(h.size_bytes for ns, actor in owners
                         for h in self.store.list(actor, namespace=ns, kind=Kind.PLAINTEXT))
         stored = {"plaintext": plaintext}
-        if self.tier.kind is not Kind.PLAINTEXT:
+        if hasattr(self.tier, "bytes_by_kind"):  # tier=all: several kinds of payload
+            stored |= self.tier.bytes_by_kind()
+        elif self.tier.kind is not Kind.PLAINTEXT:
             stored[self.tier.kind.value] = self.tier.bytes_stored()
         return stored
 

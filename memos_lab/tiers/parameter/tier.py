@@ -122,6 +122,17 @@ class ParameterTier(AnswerTier):
         """Free the namespace's adapter slot; its cube stays in the store and the next `respond` reloads it."""
         self._drop(self.adapters.pop(namespace, None))
 
+    def retire(self, namespace: str) -> str | None:
+        """Stop serving the namespace's adapter (undistil): detached and forgotten; its cube id, if it had one."""
+        self.detach(namespace)
+        self.adapter_bytes.pop(namespace, None)
+        self.train_s.pop(namespace, None)
+        return self.cube_ids.pop(namespace, None)
+
+    def adapter_for(self, namespace: str, actor: str) -> str | None:
+        """The namespace's adapter, loaded and access-checked, or None when it has none (a composite tier)."""
+        return self._resident(namespace, actor) if namespace in self.cube_ids else None
+
     def adapter_of(self, namespace: str) -> str | None:
         """The name of the namespace's resident adapter (for measurements such as perplexity), if any."""
         name = self.adapters.get(namespace)

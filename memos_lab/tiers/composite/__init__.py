@@ -1,0 +1,1 @@
+"""The composite tier (`tier=all`): every tier answers at once."""
