@@ -70,6 +70,7 @@ class RunConfig:
     policy: Any = None  # null: no scheduler; a policy: the scheduler manages the KV tier's residency
     workload: Any = None  # null: the dataset's questions in order; else a workload (evals/workloads/)
     scheduler: Any = None  # the MemScheduler's own settings (conf/scheduler/)
+    migration: Any = None  # null: no migration; else {rule name: rule node} (conf/migration/), run at each tick
     fusion: Any = None  # null: memories are not fused; text_merge: duplicates merged, stale facts superseded
     judge: Any = None  # null: answers are not judged; a judge: `python -m evals.judge RUN_DIR` / after run.py
     budget: BudgetConfig = field(default_factory=BudgetConfig)

@@ -59,7 +59,14 @@ def scheduler_factory(cfg: DictConfig):
     budget = cfg.budget
     kv_tokens = budget.kv_tokens if (budget.kv_tokens or budget.kv_bytes) else 1024
     return instantiate(cfg.scheduler, policy=instantiate(cfg.policy), kv_tokens=kv_tokens, kv_bytes=budget.kv_bytes,
-                       adapter_slots=budget.adapter_slots)
+                       adapter_slots=budget.adapter_slots, migration=migrators(cfg))
+
+
+def migrators(cfg: DictConfig) -> list:
+    """The configured migration rules, in the order given (`migration=[...]`)."""
+    from hydra.utils import instantiate
+
+    return [instantiate(node) for node in (cfg.get("migration") or {}).values()]
 
 
 def build_system(cfg: DictConfig, memory: DictConfig, model):

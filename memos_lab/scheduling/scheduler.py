@@ -32,6 +32,8 @@ from typing import Any
 
 from memos_lab.cube import MemCube
 from memos_lab.scheduling.cache import BudgetedCache
+from memos_lab.scheduling.migration.base import Migrator
+from memos_lab.scheduling.migration.runner import Migration
 from memos_lab.scheduling.policies.base import Policy
 from memos_lab.scheduling.series import TickReport, TickSeries
 
@@ -62,7 +64,9 @@ class Totals:
 
 class MemScheduler:
     def __init__(self, tier: Any, policy: Callable[..., Policy], kv_tokens: int | None = None,
-                 kv_bytes: int | None = None, interval: int = 1, adapter_slots: int | None = None) -> None:
+                 kv_bytes: int | None = None, interval: int = 1, adapter_slots: int | None = None,
+                 migration: Sequence[Migrator] | None = None) -> None:
+        """`migration`: rules run at the end of every tick, in order (memos_lab/scheduling/migration/)."""
         self.manages_kv, self.manages_adapters = hasattr(tier, "set_resident"), hasattr(tier, "detach")
         if not (self.manages_kv or self.manages_adapters):
             raise ValueError(f"the scheduler manages KV caches or adapters: tier {type(tier).__name__} holds "
@@ -88,6 +92,7 @@ class MemScheduler:
         self.tokens: dict[str, int] = {}
         self.totals = Totals()
         self.ticks = TickSeries()
+        self.migration = Migration(self, migration or ())
 
     @property
     def needs_future(self) -> bool:
@@ -153,6 +158,8 @@ class MemScheduler:
         report = TickReport(promotions=len(after - before), evictions=len(before - after))
         for namespace in sorted({self.cubes[k].namespace for k in before ^ after}):
             self._apply(namespace, report)
+        for namespace in self.migration.run(before, after):  # the namespaces whose residency the rules changed
+            self._apply(namespace, report)
         report.seconds = time.perf_counter() - start
         self._add(report)
         return report
@@ -169,7 +176,8 @@ class MemScheduler:
             "adapter_accesses": self.adapter_clock,
             "adapter_hits": self.adapter_hits,
         }
-        return adapters | {
+        migration = {"migrations": self.migration.counts()} if self.migration.rules else {}
+        return adapters | migration | {
             "policy": self.policy_name,
             "budget": {"unit": self.unit, "capacity": self.cache.capacity},
             "interval": self.interval,
@@ -185,8 +193,30 @@ class MemScheduler:
             "kv_resident_bytes_mean": _mean(resident) * per_token,
         }
 
+    # What migration rules may do to the KV residency (memos_lab/scheduling/migration/).
+    def actor_of(self, key: str) -> str:
+        return self.cubes[key].actor
+
+    def evict(self, key: str) -> None:
+        """Take a memory out of the KV budget (expired, distilled); its namespace is re-applied after the rules."""
+        if self.cache.evict(key, self.clock):
+            self.migration.changed.add(self.cubes[key].namespace)
+
+    def cover(self, key: str) -> None:
+        """A memory another tier (an adapter) now stands for: out of the KV budget and not admitted again."""
+        self.evict(key)
+        self.migration.covered.add(key)
+
+    def uncover(self, key: str) -> None:
+        self.migration.covered.discard(key)
+
+    def covered_in(self, namespace: str) -> list[str]:
+        return sorted(k for k in self.migration.covered if self.cubes[k].namespace == namespace)
+
     def _access(self, access: Access) -> None:
         key = access.cube.id
+        if key in self.migration.covered:
+            return
         self.cubes[key] = access
         self.actors[access.namespace] = access.actor
         tokens = self._tokens(access.cube)

@@ -181,6 +181,10 @@ class ActivationTier(AnswerTier):
     def hot(self, namespace: str) -> HotSet:
         return self._hot.get(namespace, HotSet())
 
+    def piece_of(self, cube_id: str) -> str | None:
+        """The stored KV piece cube of a memory (composed mode with persisted pieces), if any."""
+        return self._piece_cubes.get(cube_id)
+
     def memory_tokens(self, cube: MemCube) -> int:
         """Tokens a memory occupies in the prefix (its `- line` and newline): its size under a token budget."""
         return self.model.count_tokens(format_memories([cube.text]) + "\n")

@@ -84,6 +84,9 @@ class AllTier(AnswerTier):
     def memory_tokens(self, cube: MemCube) -> int:
         return self.activation.memory_tokens(cube)
 
+    def piece_of(self, cube_id: str) -> str | None:
+        return self.activation.piece_of(cube_id)
+
     def detach(self, namespace: str) -> None:
         self.parameter.detach(namespace)
 
