@@ -21,7 +21,7 @@ class ExpireTTL(Migrator):
     def run(self, ctx: MigrationContext) -> list[Move]:
         moves = []
         for namespace, actor in sorted(ctx.scheduler.actors.items()):
-            for header in ctx.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT):
+            for header in ctx.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT, include_expired=True):
                 if header.expires_at is not None and ctx.now >= header.expires_at and restorable(
                         header.state, Lifecycle.EXPIRED):
                     record(ctx, actor, header.id, self.name, [header.id], Lifecycle.EXPIRED)
