@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
-from evals.config import register_configs
+from evals.config import NO_SCHEMA_GROUPS, register_configs
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 REPO = CONF.parent
@@ -25,7 +25,8 @@ def _compose(overrides=()):
         return compose(config_name="config", overrides=list(overrides))
 
 
-GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("experiment", "hydra"))
+# `+experiment=` and `+system=` options are global presets, composed in their own tests
+GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in NO_SCHEMA_GROUPS)
 
 
 @pytest.mark.parametrize("group", GROUPS)
