@@ -92,6 +92,7 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "system": label + (" [partial]" if run.get("partial") else ""),
         "dataset": m.get("dataset", "locomo"), "n": m["n"], **judged(Path(run["dir"])), headline: m[headline],
         **{f"{headline}_{c}": v for c, v in m[f"{headline}_by_category"].items()},
+        **breakdowns(m, headline),
         **{name: m[name] for name in others},
         "recall@5": m["evidence_recall@5"], "recall@10": m["evidence_recall@10"],
         **{f"{kind}_{p}": latency[kind][p] for kind in ("search", "answer", "total") if kind in latency
@@ -102,6 +103,12 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": run["dir"],
         "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
     }
+
+
+def breakdowns(metrics: dict[str, Any], headline: str) -> dict[str, Any]:
+    """The headline by any other grouping the dataset reports (LongBench-E: `score_by_length`)."""
+    groups = [k for k in metrics if k.startswith(f"{headline}_by_") and k != f"{headline}_by_category"]
+    return {f"{headline}_{g.removeprefix(headline + '_by_')}={k}": v for g in groups for k, v in metrics[g].items()}
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
