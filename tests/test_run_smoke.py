@@ -44,7 +44,7 @@ def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert METRIC_KEYS <= set(metrics)
     assert metrics["n"] == 3 and 0.0 <= metrics["f1"] <= 1.0
-    assert set(metrics["latency_ms"]) == {"search", "answer", "ttft"}
+    assert set(metrics["latency_ms"]) == {"search", "answer", "ttft", "total"}
     assert metrics["latency_ms"]["answer"]["p95"] >= metrics["latency_ms"]["answer"]["p50"] > 0
     assert metrics["bytes_stored"]["plaintext"] > 0
     assert metrics["ingest_s"]["conversations"] == 1 and metrics["ingest_s"]["total"] > 0

@@ -37,7 +37,7 @@ def test_locomo_docs_are_the_questions_the_config_selects():
 def test_process_results_scores_by_the_dataset_scorer_on_the_first_line(locomo_episode):
     doc = next(d for d in episode_docs(locomo_episode) if d["category"] == "4")
     perfect = process_results(doc, [f"{doc['answers'][0]}\nand more words"])
-    assert perfect == {"f1": 1.0, "bleu1": pytest.approx(1.0)}
+    assert perfect == {"f1": 1.0, "bleu1": pytest.approx(1.0), "rouge_l": pytest.approx(1.0)}
     assert process_results(doc, ["zzz"])["f1"] == 0.0
 
 
