@@ -47,7 +47,7 @@ def test_default_run_writes_records_metrics_config_and_wandb(tmp_path):
     assert set(metrics["latency_ms"]) == {"search", "answer", "ttft", "total"}
     assert metrics["latency_ms"]["answer"]["p95"] >= metrics["latency_ms"]["answer"]["p50"] > 0
     assert metrics["bytes_stored"]["plaintext"] > 0
-    assert metrics["ingest_s"]["conversations"] == 1 and metrics["ingest_s"]["total"] > 0
+    assert metrics["ingest_s"]["episodes"] == 1 and metrics["ingest_s"]["total"] > 0
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert len(records) == 3
     expected = {"question", "gold", "prediction", "retrieved_ids", "prompt_tokens", "search_ms", "answer_ms"}
