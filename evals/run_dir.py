@@ -110,10 +110,12 @@ def dataset_name(config: dict[str, Any]) -> str:
 
 
 def system_label(config: dict[str, Any]) -> str:
-    """A short name of the memory system a run config built: none, full_context, memos/<tier> (mode, k)."""
+    """A short name of the memory system a run config built: none, full_context, memos/<tier>[+<policy>] (mode, k)."""
     target = config["memory"]["_target_"].rsplit(".", 1)[-1]
     if target == "MemOSSystem":
-        return f"memos/{tier_name(config)} ({config['memory']['mode']}, k={config['memory']['top_k']})"
+        policy = (config.get("policy") or {}).get("_target_")
+        scheduled = f"+{policy.rsplit('.', 2)[-2]}" if policy else ""
+        return f"memos/{tier_name(config)}{scheduled} ({config['memory']['mode']}, k={config['memory']['top_k']})"
     return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
 
 
