@@ -81,7 +81,7 @@ def read_run(run_dir: Path) -> dict[str, Any]:
             "config": yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {},
             "environment": json.loads((run_dir / "environment.json").read_text(encoding="utf-8")),
             "status": json.loads((run_dir / "status.json").read_text(encoding="utf-8")).get("status"),
-            "metrics": _json_or_none(run_dir / "metrics.json"),
+            "metrics": read_metrics(run_dir),
         }
     except (ValueError, yaml.YAMLError) as error:
         raise RunDirError(f"{run_dir}: unreadable run files ({str(error).splitlines()[0]})") from None
@@ -133,5 +133,16 @@ def system_dirs(run: dict[str, Any]) -> dict[str, Path]:
     return dirs
 
 
-def _json_or_none(path: Path) -> Any:
+def read_metrics(system_dir: Path) -> dict[str, Any] | None:
+    """A system folder's metrics.json (a run's, or a baseline's), None before it is written."""
+    path = system_dir / "metrics.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def systems_of(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run and each `compare_with` baseline as runs of their own: same config and environment, their own
+    folder, label and metrics (None where not written)."""
+    def metrics(path: Path) -> dict[str, Any] | None:
+        return run["metrics"] if path == run["dir"] else read_metrics(path)
+
+    return [{**run, "dir": path, "label": label, "metrics": metrics(path)} for label, path in system_dirs(run).items()]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.errors import UserError
-from evals.run_dir import read_run, system_label, tier_name
+from evals.run_dir import read_run, system_label, systems_of, tier_name
 from evals.summary import metric_names
 
 NO_POLICY = "none"
@@ -68,11 +68,9 @@ def point_of_run(config: dict[str, Any], metrics: dict[str, Any], source: str, l
 def points_of_run_dir(run_dir: Path) -> list[Point]:
     """The run's own point, then one per baseline in baselines/<name>/ that has metrics."""
     run = read_run(run_dir)
-    points = [point_of_run(run["config"], run["metrics"], str(run_dir))]
-    for baseline in sorted((run_dir / "baselines").glob("*/metrics.json")):
-        metrics = json.loads(baseline.read_text(encoding="utf-8"))
-        points.append(point_of_run(run["config"], metrics, str(baseline.parent), label=baseline.parent.name))
-    return points
+    own = run["dir"]
+    return [point_of_run(run["config"], s["metrics"], str(s["dir"]), label=None if s["dir"] == own else s["label"])
+            for s in systems_of(run) if s["metrics"] is not None]
 
 
 def points_of_table(path: Path) -> list[Point]:

@@ -19,32 +19,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.metrics import summarise  # noqa: E402
 from evals.records import RecordsFile  # noqa: E402
-from evals.run_dir import system_label  # noqa: E402
+from evals.run_dir import read_run, systems_of  # noqa: E402
 from evals.summary import metric_names  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
 COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "search_p95", "answer_p50", "answer_p95", "total_p50",
                 "total_p95", "ttft_p50", "prompt_tokens", "bytes", "bytes_plaintext", "bytes_activation",
                 "bytes_parameter", "ingest_s")
-
-
-def load_run(run_dir: Path) -> dict[str, Any]:
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    return {
-        "dir": str(run_dir),
-        "status": json.loads((run_dir / "status.json").read_text())["status"],
-        "env": json.loads((run_dir / "environment.json").read_text()),
-        "config": config,
-        "metrics": _metrics(run_dir),
-    }
 
 
 def judged(system_dir: Path) -> dict[str, Any]:
@@ -59,22 +46,11 @@ def judged(system_dir: Path) -> dict[str, Any]:
     return columns
 
 
-def baselines(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """The run's `compare_with` systems (baselines/<name>/), on the same questions, as runs of their own."""
-    found = sorted(p for p in (Path(run["dir"]) / "baselines").glob("*") if (p / "records.jsonl").exists())
-    return [{**run, "dir": str(p), "label": p.name, "metrics": _metrics(p)} for p in found]
-
-
-def _metrics(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
 def score_partial(run: dict[str, Any]) -> dict[str, Any]:
     """Metrics of an unfinished run from the records it has; bytes stored are unknown until it ends."""
     from hydra.utils import instantiate
 
-    records = list(RecordsFile(Path(run["dir"]) / "records.jsonl"))
+    records = list(RecordsFile(run["dir"] / "records.jsonl"))
     if not records:
         raise ValueError(f"{run['dir']}: no records yet")
     metrics = summarise(records, instantiate(run["config"]["dataset"]), {})
@@ -87,10 +63,10 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
     m = run["metrics"]
     headline, *others = metric_names(m)
     latency = m["latency_ms"]
-    label = run.get("label") or system_label(run["config"])
+    label = run["label"]
     return {
         "system": label + (" [partial]" if run.get("partial") else ""),
-        "dataset": m.get("dataset", "locomo"), "n": m["n"], **judged(Path(run["dir"])), headline: m[headline],
+        "dataset": m.get("dataset", "locomo"), "n": m["n"], **judged(run["dir"]), headline: m[headline],
         **{f"{headline}_{c}": v for c, v in m[f"{headline}_by_category"].items()},
         **breakdowns(m, headline),
         **{name: m[name] for name in others},
@@ -100,8 +76,8 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "ttft_p50": latency["ttft"]["p50"],
         "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"],
         **{f"bytes_{tier}": size for tier, size in (m.get("bytes_stored") or {}).items()},
-        "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": run["dir"],
-        "command": run["env"]["command"], "commit": run["env"]["git"]["commit"], "dirty": run["env"]["git"]["dirty"],
+        "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": str(run["dir"]),
+        **provenance(run["environment"]),
     }
 
 
@@ -109,6 +85,11 @@ def breakdowns(metrics: dict[str, Any], headline: str) -> dict[str, Any]:
     """The headline by any other grouping the dataset reports (LongBench-E: `score_by_length`)."""
     groups = [k for k in metrics if k.startswith(f"{headline}_by_") and k != f"{headline}_by_category"]
     return {f"{headline}_{g.removeprefix(headline + '_by_')}={k}": v for g in groups for k, v in metrics[g].items()}
+
+
+def provenance(environment: dict[str, Any]) -> dict[str, Any]:
+    return {"command": environment["command"], "commit": environment["git"]["commit"],
+            "dirty": environment["git"]["dirty"]}
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -133,17 +114,17 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 def collect(roots: list[Path], include_dirty: bool, include_partial: bool = False) -> tuple[list[dict], list[str]]:
     rows, skipped = [], []
     for status_file in sorted(p for root in roots for p in root.rglob("status.json")):
-        run = load_run(status_file.parent)
+        run = read_run(status_file.parent)
         unfinished = run["status"] != "complete" or run["metrics"] is None
-        if unfinished and include_partial and (Path(run["dir"]) / "records.jsonl").exists():
+        if unfinished and include_partial and (run["dir"] / "records.jsonl").exists():
             run = score_partial(run)
         elif unfinished:
             skipped.append(f"{run['dir']}: {run['status']}")
             continue
-        if run["env"]["git"]["dirty"] and not include_dirty:
+        if run["environment"]["git"]["dirty"] and not include_dirty:
             skipped.append(f"{run['dir']}: dirty git tree")
         else:
-            rows += [row(r) for r in (run, *baselines(run)) if r["metrics"] is not None]
+            rows += [row(r) for r in systems_of(run) if r["metrics"] is not None]
     return rows, skipped
 
 

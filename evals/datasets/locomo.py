@@ -17,7 +17,7 @@ from typing import Any
 
 from evals.datasets.base import Dataset
 from evals.datasets.episode import Episode, MemoryEvent, Question
-from evals.datasets.rouge import rouge_l_f
+from evals.datasets.overlap import rouge_l_f
 from evals.locomo import audit, loader, scoring
 
 

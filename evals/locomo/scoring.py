@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
+
+from evals.datasets.base import evidence_recall as recall_of_ids
+from evals.datasets.base import group_by_category, mean
+from evals.datasets.overlap import token_f1
 
 SCORING_VERSION = 3  # 3: adds ROUGE-L and F1 on audited gold; 2: BLEU-1 by nltk sentence_bleu as mem0/MemOS
 ADVERSARIAL_PHRASES = ("no information available", "not mentioned")
@@ -46,12 +49,7 @@ def _tokens(s: str, stem: bool) -> list[str]:
 
 def f1_score(prediction: str, ground_truth: str) -> float:
     """Token F1 over Porter-stemmed normalised tokens (multiset overlap)."""
-    pred, gold = _tokens(prediction, stem=True), _tokens(ground_truth, stem=True)
-    same = sum((Counter(pred) & Counter(gold)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(pred), same / len(gold)
-    return 2 * precision * recall / (precision + recall)
+    return token_f1(_tokens(prediction, stem=True), _tokens(ground_truth, stem=True))
 
 
 def f1_multi(prediction: str, ground_truth: str) -> float:
@@ -110,40 +108,23 @@ def normalize_evidence(evidence: Iterable[str]) -> tuple[str, ...]:
 
 def evidence_recall(evidence: Sequence[str], retrieved_dia_ids: Sequence[str], k: int) -> float | None:
     """Fraction of the evidence ids among the first `k` retrieved; None without evidence."""
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    gold = normalize_evidence(evidence)
-    if not gold:
-        return None
-    top = set(retrieved_dia_ids[:k])
-    return sum(dia_id in top for dia_id in gold) / len(gold)
-
-
-def _mean(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return sum(present) / len(present) if present else None
+    return recall_of_ids(normalize_evidence(evidence), retrieved_dia_ids, k)
 
 
 def aggregate(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Means over per-question records, overall and F1 by category (string keys)."""
-    groups = _by_category(records)
-    optional = {key: _mean(r[key] for r in records) for key in _OPTIONAL_MEANS if records and key in records[0]}
+    groups = group_by_category(records)
+    optional = {key: mean(r[key] for r in records) for key in _OPTIONAL_MEANS if records and key in records[0]}
     if "f1_audited" in optional:
-        optional["f1_audited_by_category"] = {c: _mean(r["f1_audited"] for r in rs) for c, rs in groups.items()}
+        optional["f1_audited_by_category"] = {c: mean(r["f1_audited"] for r in rs) for c, rs in groups.items()}
     return {
         "scoring_version": SCORING_VERSION,
         "n": len(records),
-        "f1": _mean(r["f1"] for r in records),
-        "f1_by_category": {c: _mean(r["f1"] for r in rs) for c, rs in groups.items()},
+        "f1": mean(r["f1"] for r in records),
+        "f1_by_category": {c: mean(r["f1"] for r in rs) for c, rs in groups.items()},
         "n_by_category": {c: len(rs) for c, rs in groups.items()},
-        "bleu1": _mean(r["bleu1"] for r in records),
-        **{key: _mean(r.get(key) for r in records) for key in _RECALL_KEYS},
+        "bleu1": mean(r["bleu1"] for r in records),
+        **{key: mean(r.get(key) for r in records) for key in _RECALL_KEYS},
         **optional,
     }
 
-
-def _by_category(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for record in sorted(records, key=lambda r: int(r["category"])):
-        groups.setdefault(str(int(record["category"])), []).append(record)
-    return groups

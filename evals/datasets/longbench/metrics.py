@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
 from collections.abc import Callable, Sequence
 
-from evals.datasets.rouge import rouge_l_f
+from evals.datasets.overlap import rouge_l_f, token_f1
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -29,12 +28,7 @@ def normalize_answer(text: str) -> str:
 
 def qa_f1(prediction: str, gold: str, classes: Sequence[str] = ()) -> float:
     """Token F1 of the normalised prediction against the normalised gold (multiset overlap)."""
-    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
-    same = sum((Counter(pred) & Counter(ref)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(pred), same / len(ref)
-    return 2 * precision * recall / (precision + recall)
+    return token_f1(normalize_answer(prediction).split(), normalize_answer(gold).split())
 
 
 def rouge_l(prediction: str, gold: str, classes: Sequence[str] = ()) -> float:
