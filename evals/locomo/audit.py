@@ -11,11 +11,11 @@ refused (the audit was made on another version).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.datasets.json_fields import Where, read_json_list
 from evals.locomo.loader import LOCOMO_FILES_SHA256
 
 RELEASE_ORDER = tuple(name.removesuffix(".json") for name in LOCOMO_FILES_SHA256)
@@ -35,26 +35,14 @@ def load_corrections(path: str | Path) -> dict[str, Correction]:
     if not source.exists():
         raise FileNotFoundError(f"dataset.corrected_answers: {source} does not exist")
     files = sorted(source.glob("*.json")) if source.is_dir() else [source]
-    corrections = [_correction(item, file, n) for file in files for n, item in enumerate(_items(file))]
+    corrections = [_correction(item, Where(file, f"item {n}"))
+                   for file in files for n, item in enumerate(read_json_list(file, "audit items"))]
     return {c.qid: c for c in corrections}
 
 
-def _items(file: Path) -> list:
-    try:
-        items = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{file}: not valid JSON ({error.msg})") from None
-    if not isinstance(items, list):
-        raise ValueError(f"{file}: expected a list of audit items")
-    return items
-
-
-def _correction(item: dict, file: Path, number: int) -> Correction:
-    missing = [key for key in ("question_id", "question", "correct_answer") if key not in item]
-    if missing:
-        raise ValueError(f"{file}: item {number}: missing field {missing[0]!r}")
-    match = _QUESTION_ID.fullmatch(str(item["question_id"]))
+def _correction(item: dict, where: Where) -> Correction:
+    question_id, question, answer = (where.text(item, key) for key in ("question_id", "question", "correct_answer"))
+    match = _QUESTION_ID.fullmatch(question_id)
     if match is None or int(match.group(1)) >= len(RELEASE_ORDER):
-        raise ValueError(f"{file}: item {number}: question_id {item['question_id']!r} is not locomo_<0-9>_qa<n>")
-    qid = f"{RELEASE_ORDER[int(match.group(1))]}:q{int(match.group(2))}"
-    return Correction(qid, str(item["question"]), str(item["correct_answer"]))
+        raise where.error(f"question_id {question_id!r} is not locomo_<0-9>_qa<n>")
+    return Correction(f"{RELEASE_ORDER[int(match.group(1))]}:q{int(match.group(2))}", question, answer)
