@@ -8,7 +8,6 @@ Scores are LoCoMo's own (evals/locomo/scoring.py): F1 by category rule and BLEU-
 from __future__ import annotations
 
 import dataclasses
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +17,7 @@ from typing import Any
 from evals.datasets.base import Dataset
 from evals.datasets.episode import Episode, MemoryEvent, Question
 from evals.datasets.overlap import rouge_l_f
+from evals.datasets.sampling import check_counts, seeded_sample
 from evals.locomo import audit, loader, scoring
 
 
@@ -40,10 +40,7 @@ class LocomoDatasetConfig:
             raise ValueError(f"dataset.categories={list(self.categories)}: LoCoMo has categories {known}")
         if self.question_stride < 1:
             raise ValueError(f"dataset.question_stride={self.question_stride} must be >= 1")
-        for key in ("max_questions", "question_sample"):
-            value = getattr(self, key)
-            if value is not None and value < 1:
-                raise ValueError(f"dataset.{key}={value} must be >= 1 (or null for all)")
+        check_counts("dataset", max_questions=self.max_questions, question_sample=self.question_sample)
 
 
 class LocomoDataset(Dataset):
@@ -114,11 +111,7 @@ class LocomoDataset(Dataset):
         return dataclasses.replace(question, meta={**question.meta, "corrected_answer": correction.answer})
 
     def _sampled(self, episode: Episode) -> Episode:
-        questions = list(episode.questions)
-        if self.question_sample is not None and self.question_sample < len(questions):
-            rng = random.Random(f"{self.sample_seed}:{episode.episode_id}")
-            keep = set(rng.sample(range(len(questions)), self.question_sample))
-            questions = [q for i, q in enumerate(questions) if i in keep]  # original order
+        questions = seeded_sample(episode.questions, self.question_sample, self.sample_seed, episode.episode_id)
         return dataclasses.replace(episode, questions=tuple(questions[: self.max_questions]))
 
 

@@ -24,6 +24,7 @@ from evals.datasets.episode import Episode, EventKind, MemoryEvent, Question
 from evals.datasets.files import files_sha256, resolve_data_path
 from evals.datasets.longbench.metrics import best_score
 from evals.datasets.longbench.tasks import SUMMARY_TASKS, task
+from evals.datasets.sampling import check_counts
 
 ENV_VAR = "MEMOS_LAB_LONGBENCH"
 HUB_ID = "THUDM/LongBench"
@@ -43,8 +44,7 @@ class LongBenchDatasetConfig:
     def __post_init__(self) -> None:
         for name in self.tasks or ():
             task(name)
-        if self.max_samples is not None and self.max_samples < 1:
-            raise ValueError(f"dataset.max_samples={self.max_samples} must be >= 1 (or null for all)")
+        check_counts("dataset", max_samples=self.max_samples)
         if self.from_hub and not self.tasks:
             raise ValueError("dataset.from_hub=true needs dataset.tasks (the LongBench task names to load)")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from memos_lab.cube import Lifecycle
 from memos_lab.scheduling.migration.base import MigrationContext, Migrator, Move
-from memos_lab.scheduling.migration.moves import move, record, restorable
+from memos_lab.scheduling.migration.moves import move, record
 
 
 @dataclass
