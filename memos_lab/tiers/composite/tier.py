@@ -109,7 +109,8 @@ class AllTier(AnswerTier):
         return self.activation.bytes_stored() + self.parameter.bytes_stored()
 
     def bytes_by_kind(self) -> dict[str, int]:
-        return {Kind.ACTIVATION.value: self.activation.bytes_stored(), Kind.PARAMETER.value: self.parameter.bytes_stored()}
+        return {Kind.ACTIVATION.value: self.activation.bytes_stored(),
+                Kind.PARAMETER.value: self.parameter.bytes_stored()}
 
     def _distilled(self, namespace: str, actor: str) -> frozenset[str]:
         """The memories the namespace's adapter was distilled from."""
