@@ -32,7 +32,8 @@ def _memos(tmp_path, smollm2, minilm, rules, kv_tokens=40, clock=None) -> MemOS:
     store = CubeStore(tmp_path / "store", **({"clock": clock} if clock else {}))
     tier = AllTier(smollm2, store, partial(ActivationTier, max_new_tokens=4, mode="composed"),
                    partial(ParameterTier, distil=TINY, max_new_tokens=4, progress=False))
-    scheduler = partial(MemScheduler, policy=LRU, kv_tokens=kv_tokens, migration=[build(name, **params) for name, params in rules])
+    migration = [build(name, **params) for name, params in rules]
+    scheduler = partial(MemScheduler, policy=LRU, kv_tokens=kv_tokens, migration=migration)
     memos = MemOS(store, Retriever(minilm), tier, top_k=1, scheduler=scheduler, count_tokens=smollm2.count_tokens)
     memos.remember([MemoryItem(f) for f in FACTS], NS, ACTOR)
     memos.commit(NS, ACTOR)
@@ -46,7 +47,7 @@ def _migrations(store, cube_id):
 
 def _legal(store, cube_id) -> bool:
     states = [Lifecycle.GENERATED] + [h.state for h in store.history(cube_id, ACTOR)]
-    return all(a == b or can_transition(a, b) for a, b in zip(states, states[1:]))
+    return all(a == b or can_transition(a, b) for a, b in zip(states, states[1:], strict=False))
 
 
 def test_promote_then_demote_versions_the_memory_and_archives_its_kv_piece(tmp_path, smollm2, minilm):

@@ -90,7 +90,8 @@ def test_chunks_overlap_and_cover_the_text():
     chunks = chunk_text(" ".join(words), ChunkerConfig(size=10, overlap=3))
     assert chunks[0].split()[-3:] == chunks[1].split()[:3]
     assert chunks[-1].split()[-1] == "w22" and all(len(c.split()) <= 10 for c in chunks)
-    sentences = chunk_text("One is here. Two is there! Three? Four.", ChunkerConfig(unit="sentences", size=2, overlap=1))
+    by_sentence = ChunkerConfig(unit="sentences", size=2, overlap=1)
+    sentences = chunk_text("One is here. Two is there! Three? Four.", by_sentence)
     assert sentences == ["One is here. Two is there!", "Two is there! Three?", "Three? Four."]
 
 
