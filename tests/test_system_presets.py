@@ -24,7 +24,7 @@ SWEPT = [pair for path in sorted((REPO / "experiments").glob("*.yaml")) for pair
 def test_the_paper_tables_sweep_every_tier_and_policy():
     systems = {name for experiment, name in SWEPT if experiment == "locomo_main"}
     policies = {p.stem for p in (REPO / "conf" / "policy").glob("*.yaml")}
-    assert {"none", "full_context", "plaintext", "kv", "lora"} <= systems
+    assert {"none", "full_context", "plaintext", "kv", "lora", "all"} <= systems
     assert {f"kv_{p}" for p in policies} <= systems
 
 
@@ -34,4 +34,5 @@ def test_each_swept_system_composes(experiment, system):
     validate(cfg)
     target = cfg.memory._target_.rsplit(".", 1)[-1]
     assert target == {"none": "NoMemory", "full_context": "FullContext"}.get(system, "MemOSSystem")
-    assert (cfg.policy is not None) == system.startswith("kv_")
+    assert (cfg.policy is not None) == system.startswith(("kv_", "all"))
+    assert bool(cfg.migration) == system.startswith("all")
