@@ -92,6 +92,8 @@ def register_configs(conf_dir: Path = CONF_DIR) -> None:
         if group in NO_SCHEMA_GROUPS:
             continue
         node = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if group in node and node[group] is None:  # `<group>: null` (e.g. fusion=none): the option that turns it off
+            continue
         target = node.get("_target_") or (node.get(group) or {}).get("_target_")  # a `@package _global_` option
         if target is None:
             raise ConfigError(f"{path}: an option of group '{group}' must name its _target_")

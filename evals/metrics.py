@@ -25,6 +25,7 @@ def summarise(
     dataset: Dataset,
     bytes_stored: Mapping[str, int],
     scheduling: Mapping[str, Any] | None = None,
+    fusion: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     tokens = [r["prompt_tokens"] for r in records]
     summary = {
@@ -40,6 +41,8 @@ def summarise(
     }
     if scheduling is not None:
         summary["scheduling"] = dict(scheduling) | hit_rates(records)
+    if fusion is not None:
+        summary["fusion"] = dict(fusion)
     return summary
 
 

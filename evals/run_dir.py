@@ -110,13 +110,18 @@ def dataset_name(config: dict[str, Any]) -> str:
 
 
 def system_label(config: dict[str, Any]) -> str:
-    """A short name of the memory system a run config built: none, full_context, memos/<tier>[+<policy>] (mode, k)."""
+    """A short name of the memory system a run config built: none, full_context, or
+    memos/<tier>[+<policy>][+<n> migration rules][+<fusion>] (mode, k)."""
     target = config["memory"]["_target_"].rsplit(".", 1)[-1]
-    if target == "MemOSSystem":
-        policy = (config.get("policy") or {}).get("_target_")
-        scheduled = f"+{policy.rsplit('.', 2)[-2]}" if policy else ""
-        return f"memos/{tier_name(config)}{scheduled} ({config['memory']['mode']}, k={config['memory']['top_k']})"
-    return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
+    if target != "MemOSSystem":
+        return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
+    policy = (config.get("policy") or {}).get("_target_")
+    rules = len(config.get("migration") or {})
+    fusion = (config.get("fusion") or {}).get("_target_")
+    extras = [policy.rsplit(".", 2)[-2] if policy else "", f"{rules} migration rules" if rules else "",
+              fusion.rsplit(".", 2)[-2] if fusion else ""]
+    name = "+".join([tier_name(config), *filter(None, extras)])
+    return f"memos/{name} ({config['memory']['mode']}, k={config['memory']['top_k']})"
 
 
 def tier_name(config: dict[str, Any]) -> str:

@@ -115,7 +115,8 @@ def _evaluate(cfg: DictConfig, system, dataset, episodes, run_dir: Path, config:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         records = evaluate(system, dataset, episodes, run_dir)
-        metrics = summarise(records, dataset, system.bytes_stored(), getattr(system, "scheduling_summary", None))
+        metrics = summarise(records, dataset, system.bytes_stored(), getattr(system, "scheduling_summary", None),
+                            getattr(system, "fusion_summary", None))
         write_json(run_dir / "metrics.json", metrics)
         logger.log_metrics(metrics)
         logger.log_records(records)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from memos_lab import history
 from memos_lab.cube import Kind, MemCube, Provenance, plaintext_cube
 from memos_lab.lifecycle import SERVED
 from memos_lab.tiers.base import AnswerTier, Response
@@ -49,9 +51,12 @@ class MemOS:
         count_tokens: Callable[[str], int] | None = None,
         scheduler: Callable[..., Any] | None = None,
         fusion: Any = None,
+        dated_history: bool = True,
     ) -> None:
         """`scheduler`: a factory `scheduler(tier=...)` (e.g. a partial MemScheduler), or None.
-        `fusion`: an operator with `apply(store, namespace, actor)` (e.g. TextMerge), or None."""
+        `fusion`: an operator with `apply(store, namespace, actor)` (e.g. TextMerge), or None.
+        `dated_history`: a question naming a day is searched over the memories as they stood that day
+        (superseded versions that held then; memos_lab/history.py)."""
         self.store = store
         self.retriever = retriever
         self.tier = tier
@@ -60,6 +65,7 @@ class MemOS:
         self.count_tokens = count_tokens
         self.scheduler = None if scheduler is None else scheduler(tier=tier)
         self.fusion = fusion
+        self.dated_history = dated_history
 
     def remember(self, items: Sequence[MemoryItem], namespace: str, actor: str) -> list[MemCube]:
         """Store each item as a plaintext cube owned by `actor` and index it."""
@@ -97,20 +103,30 @@ class MemOS:
         headers = self.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT)
         return [self.store.get(h.id, actor, touch=False) for h in headers if h.state in SERVED]
 
-    def search(self, query: str, namespace: str, actor: str, k: int | None = None) -> tuple[list[Hit], list[MemCube]]:
+    def search(self, query: str, namespace: str, actor: str, k: int | None = None,
+               as_of: date | None = None) -> tuple[list[Hit], list[MemCube]]:
         """The namespace's memories `actor` may read that best match `query`; an actor who may read none of
-        the namespace is refused (AccessDeniedError), never answered from an empty search."""
-        allowed = self.store.readable_ids(actor, namespace, states=SERVED)  # merged/archived cubes are not served
+        the namespace is refused (AccessDeniedError), never answered from an empty search. `as_of`: search
+        the memories as they stood that day (memos_lab/history.py) instead of the live ones."""
+        allowed = self._searchable(namespace, actor, as_of)
         if not allowed:
             self.store.require_namespace_read(actor, namespace)
         hits = self.retriever.search(query, namespace, k or self.top_k, self.mode, allowed=allowed)
         return hits, [self.store.get(hit.cube_id, actor, touch=True) for hit in hits]
 
+    def _searchable(self, namespace: str, actor: str, as_of: date | None) -> set[str]:
+        if as_of is None:
+            return self.store.readable_ids(actor, namespace, states=SERVED)  # merged/archived are not served
+        return history.served_on(self.store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT), as_of)
+
     def answer(self, question: str, namespace: str, actor: str, query: str | None = None) -> Answer:
-        """Answer `question` from the namespace's memory; `query` is what is searched (default: the question)."""
+        """Answer `question` from the namespace's memory; `query` is what is searched (default: the question).
+        With `dated_history`, a query that names a day is searched as of that day."""
         start = time.perf_counter()
         searching = self.top_k > 0 and self.tier.use_retrieval
-        hits, cubes = self.search(query or question, namespace, actor) if searching else ([], [])
+        query = query or question
+        as_of = history.day_named(query) if self.dated_history else None
+        hits, cubes = self.search(query, namespace, actor, as_of=as_of) if searching else ([], [])
         search_s = time.perf_counter() - start
         adapters = self.scheduler.before_use(namespace) if self.scheduler else {}
         response = self.tier.respond(namespace, actor, question, cubes)

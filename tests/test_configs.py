@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
@@ -25,6 +26,11 @@ def _compose(overrides=()):
         return compose(config_name="config", overrides=list(overrides))
 
 
+def _turns_off(group: str, option: str) -> bool:
+    """An option whose whole content is `<group>: null` (e.g. fusion=none): the group is off."""
+    return yaml.safe_load((CONF / group / f"{option}.yaml").read_text()) == {group: None}
+
+
 # `+experiment=` and `+system=` options are global presets, composed in their own tests
 GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in NO_SCHEMA_GROUPS)
 
@@ -33,7 +39,7 @@ GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in N
 def test_every_option_composes(group):
     for option in _options(group):
         cfg = _compose([f"{group}={option}"])
-        assert cfg[group] is not None
+        assert (cfg[group] is None) == _turns_off(group, option)
 
 
 @pytest.mark.parametrize("experiment", _options("experiment"))
@@ -120,6 +126,8 @@ def test_every_option_has_a_schema_with_its_target():
             continue
         node = _compose([f"{path.parent.name}={path.stem}"])[path.parent.name]
         node = node[path.stem] if path.parent.name == "migration" else node  # `# @package migration.<name>`
+        if _turns_off(path.parent.name, path.stem):
+            continue
         assert schema_for(node._target_, path.parent.name)._target_ == node._target_
 
 

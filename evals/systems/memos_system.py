@@ -16,6 +16,7 @@ from evals.datasets.episode import Episode, MemoryEvent, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.cube import Provenance
 from memos_lab.memos import MemoryItem, MemOS
+from memos_lab.operators.text_merge import fusion_counts
 from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.store import CubeStore
@@ -42,6 +43,7 @@ class MemOSSystemConfig:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)  # memos_lab/tiers/plaintext/README.md
     embedding_cache: str | None = None  # where embeddings persist (a restart does not re-encode); None: off
     fusion: Any = None  # a fusion node (the `fusion` group), applied after each episode's ingest; None: off
+    dated_history: bool = True  # a question naming a day is searched as of that day (memos_lab/history.py)
 
     def __post_init__(self) -> None:
         if self.top_k < 0:
@@ -63,6 +65,7 @@ class MemOSSystem(MemorySystem):
         retrieval: RetrievalConfig | Mapping[str, Any] | None = None,
         embedding_cache: str | None = None,
         fusion: Callable[..., Any] | None = None,
+        dated_history: bool = True,
     ) -> None:
         self.store = CubeStore(Path(store_dir))
         self.memos = MemOS(
@@ -74,6 +77,7 @@ class MemOSSystem(MemorySystem):
             count_tokens=model.count_tokens,
             scheduler=scheduler,
             fusion=None if fusion is None else fusion(embedder=embedder, model=model),
+            dated_history=dated_history,
         )
         self.namespace = self.actor = ""
         self.ingested: dict[str, str] = {}  # namespace -> actor, for the costs of every episode
@@ -117,6 +121,14 @@ class MemOSSystem(MemorySystem):
     @property
     def scheduling_series(self) -> list[dict] | None:
         return None if self.memos.scheduler is None else self.memos.scheduler.series()
+
+    @property
+    def fusion_summary(self) -> dict | None:
+        """What fusion did over every episode, read from the store (so a resumed run counts it all)."""
+        if self.memos.fusion is None:
+            return None
+        return fusion_counts(self.store, self.ingested.items()) | {"operator": self.memos.fusion.name,
+                                                                   "detector": self.memos.fusion.detector.name}
 
     def bytes_stored(self) -> dict[str, int]:
         """Bytes per tier over every conversation this system ingested."""

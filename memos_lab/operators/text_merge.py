@@ -18,7 +18,10 @@ version whose provenance lists both cubes (`derived_from`), the operator
 The older cube gets a new version recording `superseded_by` or
 `merged_into`, then its lifecycle transition; both versions stay in its
 history (`memos-lab cube history ID`). Merged and archived cubes are not
-served: the facade's search leaves them out (memos_lab.lifecycle.SERVED).
+served: the facade's search leaves them out (memos_lab.lifecycle.SERVED),
+except that a superseded cube records when it held (`valid_from`,
+`valid_until`; its successor `valid_from`), so a question naming a day in
+that interval is served it (memos_lab/history.py).
 Frozen cubes are never fused (their content cannot change). Running the
 operator again changes nothing.
 """
@@ -26,13 +29,14 @@ operator again changes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from typing import Any
 
 from memos_lab.cube import Kind, Lifecycle, MemCube, Provenance
+from memos_lab.history import validity
 from memos_lab.operators.conflicts import ConflictDetector, EmbeddingConflicts, LLMConflicts, Statement
 from memos_lab.tiers.plaintext.dates import parse_date
 from memos_lab.tiers.plaintext.lines import parts
@@ -143,12 +147,26 @@ class TextMerge:
         duplicate = decision.rule == "duplicate"
         record = {"rule": decision.rule, "with": older.id, "similarity": round(decision.similarity, 4),
                   "detector": decision.detector}
+        since, until = _day(older), _day(newer)
+        held = {} if duplicate else validity(until)  # a successor holds from its own date (memos_lab/history.py)
         store.update(newer.replace_header(provenance=_survivor_provenance(older, newer, duplicate),
-                                          meta={**newer.header.meta,
+                                          meta={**newer.header.meta, **held,
                                                 "fusion": [*newer.header.meta.get("fusion", []), record]}), actor)
         link = "merged_into" if duplicate else "superseded_by"
-        store.update(older.replace_header(meta={**older.header.meta, link: newer.id, "fused_by": OPERATOR}), actor)
+        held = {} if duplicate else validity(since, until)  # the superseded held until its successor's date
+        store.update(older.replace_header(meta={**older.header.meta, **held, link: newer.id, "fused_by": OPERATOR}),
+                     actor)
         store.transition(older.id, actor, Lifecycle.MERGED if duplicate else Lifecycle.ARCHIVED)
+
+
+def fusion_counts(store, owners: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Cubes merged as duplicates and superseded, over the (namespace, actor) pairs given."""
+    counts = {"merged": 0, "superseded": 0}
+    for namespace, actor in owners:
+        for header in store.list(actor, namespace=namespace, kind=Kind.PLAINTEXT):
+            counts["merged"] += "merged_into" in header.meta
+            counts["superseded"] += "superseded_by" in header.meta
+    return counts
 
 
 def _survivor_provenance(older: MemCube, newer: MemCube, duplicate: bool) -> Provenance:
@@ -167,10 +185,13 @@ def _statement(cube: MemCube) -> Statement:
 
 def _when(cube: MemCube) -> tuple[date, float, tuple[int, ...], str]:
     """Time order: the line's date, then when the cube was made, then the numbers in its first ref."""
-    line = parts(cube)
     refs = cube.header.provenance.refs
     numbers = tuple(int(n) for n in _NUMBER.findall(refs[0])) if refs else ()
-    return parse_date(line.date) or date.min, cube.header.created_at, numbers, cube.id
+    return _day(cube) or date.min, cube.header.created_at, numbers, cube.id
+
+
+def _day(cube: MemCube) -> date | None:
+    return parse_date(parts(cube).date)
 
 
 def _same_words(a: str, b: str) -> bool:

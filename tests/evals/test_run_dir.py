@@ -48,3 +48,19 @@ def test_threads_are_shared_with_other_live_runs(tmp_path):
     register_live_run(tmp_path)
     assert default_threads(tmp_path, load=0.0) == usable_cores()  # itself does not count twice
     assert default_threads(tmp_path, load=float(usable_cores())) == 1  # a busy machine: one thread
+
+
+@pytest.mark.parametrize(("overrides", "label"), [
+    (["+system=none"], "none"),
+    (["+system=plaintext"], "memos/plaintext (hybrid, k=10)"),
+    (["+system=kv_lru"], "memos/activation+lru (hybrid, k=10)"),
+    (["+system=plaintext", "fusion=text_merge"], "memos/plaintext+text_merge (hybrid, k=10)"),
+    (["+system=all", "fusion=text_merge"], "memos/all+lru+5 migration rules+text_merge (hybrid, k=10)"),
+])
+def test_a_system_label_names_tier_policy_migration_and_fusion(overrides, label):
+    from omegaconf import OmegaConf
+
+    from evals.run_dir import system_label
+    from tests.config_helpers import compose_config
+
+    assert system_label(OmegaConf.to_container(compose_config(overrides), enum_to_str=True)) == label

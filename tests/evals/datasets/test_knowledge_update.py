@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,8 @@ from evals.datasets.knowledge_update.dataset import KnowledgeUpdateDataset, Know
 from evals.datasets.knowledge_update.timeline import make_users
 from memos_lab.tiers.plaintext.dates import parse_date
 from tests.config_helpers import compose_config
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_registered_and_composed_from_its_yaml():
@@ -92,3 +98,18 @@ def test_scoring_is_exact(prediction, category, expected):
 def test_bad_options_are_refused_naming_the_key(override, key):
     with pytest.raises(ValueError, match=key):
         KnowledgeUpdateDatasetConfig(**override)
+
+
+@pytest.mark.slow
+def test_a_fused_run_reports_its_fusion_and_serves_past_values_on_their_day(tmp_path):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(REPO / "run.py"), "dataset=knowledge_update", "dataset.users=2", "fusion=text_merge",
+               "memory.top_k=3", "tier.max_new_tokens=4", "compare_with=[]", "logger=none", "torch_threads=1",
+               f"hydra.run.dir={run_dir}"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["fusion"]["operator"] == "fuse.text_merge" and metrics["fusion"]["superseded"] > 0
+    records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
+    past = [r["evidence_recall@10"] for r in records if r["category"] == "past"]
+    assert past and sum(past) / len(past) >= 0.5  # superseded, yet served on the day asked
