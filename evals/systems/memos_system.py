@@ -16,9 +16,9 @@ from evals.datasets.episode import Episode, MemoryEvent, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.cube import Provenance
 from memos_lab.memos import MemoryItem, MemOS
-from memos_lab.operators.text_merge import fusion_counts
 from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
+from memos_lab.operators.text_merge import fusion_counts
 from memos_lab.store import CubeStore
 from memos_lab.tiers.base import AnswerTier
 from memos_lab.tiers.plaintext.config import RetrievalConfig
