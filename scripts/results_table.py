@@ -32,6 +32,7 @@ from memos_lab.atomic import write_json, write_text  # noqa: E402
 COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "search_p95", "answer_p50", "answer_p95", "total_p50",
                 "total_p95", "ttft_p50", "prompt_tokens", "bytes", "bytes_plaintext", "bytes_activation",
                 "bytes_parameter", "ingest_s")
+OPTIONAL_COLUMNS = ("scheduler_s", "migrations", "superseded", "merged")  # shown where some run has them
 
 
 def judged(system_dir: Path) -> dict[str, Any]:
@@ -76,9 +77,18 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
         "ttft_p50": latency["ttft"]["p50"],
         "prompt_tokens": m["prompt_tokens_mean"], "bytes": m["bytes_stored_total"],
         **{f"bytes_{tier}": size for tier, size in (m.get("bytes_stored") or {}).items()},
-        "ingest_s": (m.get("ingest_s") or {}).get("total"), "run": str(run["dir"]),
+        "ingest_s": (m.get("ingest_s") or {}).get("total"), **operating_system(m), "run": str(run["dir"]),
         **provenance(run["environment"]),
     }
+
+
+def operating_system(metrics: dict[str, Any]) -> dict[str, Any]:
+    """What the scheduler, the migration rules and fusion did: seconds, moves by rule, facts fused."""
+    scheduling, fusion = metrics.get("scheduling") or {}, metrics.get("fusion") or {}
+    moves = scheduling.get("migrations") or {}
+    return {"scheduler_s": scheduling.get("scheduler_s"),
+            "migrations": ", ".join(f"{rule} {n}" for rule, n in moves.items()) if moves else None,
+            "superseded": fusion.get("superseded"), "merged": fusion.get("merged")}
 
 
 def breakdowns(metrics: dict[str, Any], headline: str) -> dict[str, Any]:
@@ -94,8 +104,10 @@ def provenance(environment: dict[str, Any]) -> dict[str, Any]:
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
     """Every row's metric columns in first-seen order, then the cost columns."""
-    seen = dict.fromkeys(k for r in rows for k in r if k not in (*COST_COLUMNS, "run", "command", "commit", "dirty"))
-    return [*seen, *COST_COLUMNS]
+    skipped = (*COST_COLUMNS, *OPTIONAL_COLUMNS, "run", "command", "commit", "dirty")
+    seen = dict.fromkeys(k for r in rows for k in r if k not in skipped)
+    optional = [c for c in OPTIONAL_COLUMNS if any(r.get(c) is not None for r in rows)]
+    return [*seen, *COST_COLUMNS, *optional]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:

@@ -37,3 +37,25 @@ def test_an_existing_table_is_kept_unless_forced(tmp_path):
     assert made["rows"][0]["system"] == "none" and made["rows"][0]["f1"] == 0.5
     assert "--force" in made["made_by"]["command"]
     assert out.with_suffix(".md").read_text().count("| none |") == 1
+
+
+def test_scheduler_migration_and_fusion_columns_appear_where_a_run_has_them(tmp_path):
+    table = load_script("results_table")
+    _fake_run(tmp_path / "runs" / "plain")
+    os_run = tmp_path / "runs" / "os"
+    _fake_run(os_run)
+    (os_run / "config.yaml").write_text(yaml.safe_dump({"memory": {"_target_": "evals.systems.FullContext"}}))
+    metrics = json.loads((os_run / "metrics.json").read_text())
+    metrics |= {"scheduling": {"scheduler_s": 1.5, "migrations": {"promote_hot": 3, "demote_cold": 1}},
+                "fusion": {"merged": 2, "superseded": 4, "operator": "fuse.text_merge"}}
+    (os_run / "metrics.json").write_text(json.dumps(metrics))
+    out = tmp_path / "table"
+    table.main([str(tmp_path / "runs"), "--out", str(out)])
+    rows = {r["system"]: r for r in strict_json(out.with_suffix(".json"))["rows"]}
+    assert rows["full_context"] | {"migrations": "promote_hot 3, demote_cold 1", "superseded": 4} == rows["full_context"]
+    assert rows["none"]["scheduler_s"] is None and rows["none"]["superseded"] is None
+    header = out.with_suffix(".md").read_text().split("\n| system")[1].split("\n")[0]
+    assert header.endswith("| scheduler_s | migrations | superseded | merged |")
+    _fake_run(tmp_path / "plain_only" / "a")
+    table.main([str(tmp_path / "plain_only"), "--out", str(tmp_path / "plain_table")])
+    assert "superseded" not in (tmp_path / "plain_table.md").read_text()
