@@ -52,7 +52,8 @@ def test_scheduler_migration_and_fusion_columns_appear_where_a_run_has_them(tmp_
     out = tmp_path / "table"
     table.main([str(tmp_path / "runs"), "--out", str(out)])
     rows = {r["system"]: r for r in strict_json(out.with_suffix(".json"))["rows"]}
-    assert rows["full_context"] | {"migrations": "promote_hot 3, demote_cold 1", "superseded": 4} == rows["full_context"]
+    made = rows["full_context"]
+    assert made["migrations"] == "promote_hot 3, demote_cold 1" and made["superseded"] == 4
     assert rows["none"]["scheduler_s"] is None and rows["none"]["superseded"] is None
     header = out.with_suffix(".md").read_text().split("\n| system")[1].split("\n")[0]
     assert header.endswith("| scheduler_s | migrations | superseded | merged |")
