@@ -61,6 +61,7 @@ class TextMergeConfig:
     duplicate_threshold: float = 0.95  # cosine at which two statements are the same statement
     llm_threshold: float = 0.3  # llm: cosine a pair needs before the model is asked (a prefilter)
     llm_max_new_tokens: int = 4
+    fact_max_words: int | None = 16  # supersession only between single-fact statements this short (null: any)
 
     def __post_init__(self) -> None:
         for key in ("conflict_threshold", "duplicate_threshold", "llm_threshold"):
@@ -68,6 +69,8 @@ class TextMergeConfig:
                 raise ValueError(f"fusion.{key}={getattr(self, key)} must be a cosine similarity in [-1, 1]")
         if self.llm_max_new_tokens < 1:
             raise ValueError(f"fusion.llm_max_new_tokens={self.llm_max_new_tokens} must be >= 1")
+        if self.fact_max_words is not None and self.fact_max_words < 1:
+            raise ValueError(f"fusion.fact_max_words={self.fact_max_words} must be >= 1 (or null: no limit)")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ class TextMerge:
 
     def __init__(self, embedder, model=None, detector: Detector | str = Detector.embedding,
                  conflict_threshold: float = 0.45, duplicate_threshold: float = 0.95, llm_threshold: float = 0.3,
-                 llm_max_new_tokens: int = 4) -> None:
+                 llm_max_new_tokens: int = 4, fact_max_words: int | None = 16) -> None:
         self.embedder, self.duplicate_threshold = embedder, duplicate_threshold
+        self.fact_max_words = fact_max_words
         self.detector: ConflictDetector = (
             LLMConflicts(model, llm_threshold, llm_max_new_tokens) if Detector(detector) is Detector.llm
             else EmbeddingConflicts(conflict_threshold))
@@ -137,9 +141,16 @@ class TextMerge:
             return Decision(older.cube_id, newer.cube_id, "duplicate", similarity, "same_words")
         if similarity >= self.duplicate_threshold:
             return Decision(older.cube_id, newer.cube_id, "duplicate", similarity, "embedding")
-        if self.detector.conflicts(older, newer, similarity):
+        if self._one_fact(older) and self._one_fact(newer) and self.detector.conflicts(older, newer, similarity):
             return Decision(older.cube_id, newer.cube_id, "supersede", similarity, self.detector.name)
         return None
+
+    def _one_fact(self, statement: Statement) -> bool:
+        """A statement that can be superseded as a whole: short and not a question. A long conversational
+        turn holds several facts; archiving it for one changed value would hide the rest."""
+        if self.fact_max_words is None:
+            return True
+        return len(statement.words.split()) <= self.fact_max_words and "?" not in statement.words
 
     def _write(self, store, actor: str, decision: Decision) -> None:
         older = store.get(decision.older, actor, touch=False)
