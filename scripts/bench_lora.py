@@ -151,8 +151,8 @@ def bench_users(tier: ParameterTier, facts: list[Fact], args) -> dict:
     for user, own in users.items():
         tier.prepare(user, user, _cubes(own, user))
     tier.config = full
-    separate = {u: _accuracy(_answer_tier(tier, u, [f.question for f in own]), [f.answer for f in own])
-                for u, own in users.items()}  # fmt: skip
+    separate = {u: _accuracy(_answer_tier(tier, u, [f.question for f in own], actor=u), [f.answer for f in own])
+                for u, own in users.items()}  # each user reads their own adapter; "bench" may not
     switch_ms = _switch_ms(tier, [tier.adapter_of(u) for u in users])
     merged = {}
     cubes = [tier.store.get(tier.cube_ids[u], u) for u in users]
@@ -264,8 +264,8 @@ def _answer_base(tier: ParameterTier, questions: list[str]) -> list[dict]:
     return [_gen(tier.model.chat(messages, max_new_tokens=limit)) for messages in _bar(prompts, "base")]
 
 
-def _answer_tier(tier: ParameterTier, namespace: str, questions: list[str]) -> list[dict]:
-    return [_gen(tier.respond(namespace, "bench", q, [])) for q in _bar(questions, namespace)]
+def _answer_tier(tier: ParameterTier, namespace: str, questions: list[str], actor: str = "bench") -> list[dict]:
+    return [_gen(tier.respond(namespace, actor, q, [])) for q in _bar(questions, namespace)]
 
 
 def _bar(items: list, desc: str):

@@ -38,6 +38,24 @@ def test_no_base_is_recorded_as_not_measured(bench, tmp_path):
     assert ("dirty" in result) == bool(env["git"]["dirty"])
 
 
+def test_two_users_each_read_their_own_adapter_then_a_merge(bench, tmp_path):
+    """The users part: each user answers from the adapter they own (the store refuses anyone else), then
+    from a merge of both."""
+    import torch
+
+    out = tmp_path / "users.json"
+    argv = ["--out", str(out), "--facts", "4", "--steps", "2", "--rank", "2", "--no-base", "--combinations", "cat",
+            "--max-new-tokens", "2", "--threads", "1"]  # fmt: skip
+    threads = torch.get_num_threads()
+    try:
+        bench.main(argv)
+    finally:
+        torch.set_num_threads(threads)
+    result = strict_json(out)
+    assert set(result["acc_user_separate"]) == {"user_a", "user_b"} and result["switch_ms"] > 0
+    assert result["merged_acc"]["combination"] == "cat"
+
+
 def test_results_from_a_dirty_tree_are_refused_before_any_work(bench, tmp_path, monkeypatch):
     def dirty(repo, command):
         return {"command": command, "git": {"commit": "c0ffee", "dirty": True, "dirty_files": ["x.py"],
