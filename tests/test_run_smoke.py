@@ -25,6 +25,9 @@ SHRINK = {
     "scheduler_sweep": ["policy=lfu", "workload.queries=2", "workload.memories=12"],
     "kv_modes": ["workload.queries=2", "workload.memories=12", "kv.recompute_tokens=2"],
     "longbench": ["dataset.tasks=[multifieldqa_en]", "dataset.max_samples=1", "compare_with=[]", "memory.top_k=2"],
+    "fusion_tiers_knowledge_update": ["dataset.users=1", "dataset.facts_per_user=1", "dataset.categories=[current]",
+                                      "fusion=text_merge"],
+    "fusion_tiers_locomo": ["dataset.sample_ids=[26]", "dataset.question_sample=1", "fusion=text_merge"],
 }
 
 
