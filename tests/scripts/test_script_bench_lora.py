@@ -13,18 +13,21 @@ def bench():
     return load_script("bench_lora")
 
 
-def test_no_base_is_recorded_as_not_measured(bench, tmp_path):
+def _bench(bench, out, *flags: str) -> dict:
+    """Run the script on a tiny budget, restore torch's thread count, and read what it wrote."""
     import torch
 
-    out = tmp_path / "lora.json"
-    argv = ["--out", str(out), "--facts", "2", "--steps", "2", "--rank", "2", "--no-base", "--no-merge",
-            "--max-new-tokens", "2", "--threads", "1"]  # fmt: skip
     threads = torch.get_num_threads()
     try:
-        bench.main(argv)
+        bench.main(["--out", str(out), "--steps", "2", "--rank", "2", "--no-base", "--max-new-tokens", "2",
+                    "--threads", "1", *flags])
     finally:
         torch.set_num_threads(threads)
-    result = strict_json(out)  # NaN would fail here
+    return strict_json(out)  # NaN would fail here
+
+
+def test_no_base_is_recorded_as_not_measured(bench, tmp_path):
+    result = _bench(bench, tmp_path / "lora.json", "--facts", "2", "--no-merge")
     assert result["acc_base"] is None and result["ttft_base_ms"] is None and result["f1_base"] is None
     assert set(bench.BASE_FIELDS) <= set(result["not_measured"]["fields"])
     assert "--no-base" in result["not_measured"]["reason"]
@@ -41,17 +44,7 @@ def test_no_base_is_recorded_as_not_measured(bench, tmp_path):
 def test_two_users_each_read_their_own_adapter_then_a_merge(bench, tmp_path):
     """The users part: each user answers from the adapter they own (the store refuses anyone else), then
     from a merge of both."""
-    import torch
-
-    out = tmp_path / "users.json"
-    argv = ["--out", str(out), "--facts", "4", "--steps", "2", "--rank", "2", "--no-base", "--combinations", "cat",
-            "--max-new-tokens", "2", "--threads", "1"]  # fmt: skip
-    threads = torch.get_num_threads()
-    try:
-        bench.main(argv)
-    finally:
-        torch.set_num_threads(threads)
-    result = strict_json(out)
+    result = _bench(bench, tmp_path / "users.json", "--facts", "4", "--combinations", "cat")
     assert set(result["acc_user_separate"]) == {"user_a", "user_b"} and result["switch_ms"] > 0
     assert result["merged_acc"]["combination"] == "cat"
 
