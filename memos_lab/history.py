@@ -35,22 +35,16 @@ def validity(since: date | None, until: date | None = None) -> dict[str, str]:
 
 
 def served_on(headers: Iterable[CubeHeader], day: date) -> set[str]:
-    """Ids of the cubes whose statement held on `day`: served cubes not superseded-after-the-day's
-    successors, plus archived ones whose interval [valid_from, valid_until) holds the day."""
+    """Ids of the cubes whose statement held on `day`: served cubes and superseded ones (they carry
+    `valid_until`) whose interval [valid_from, valid_until) holds the day; no bound is no limit."""
     return {h.id for h in headers if _held_on(h, day)}
 
 
 def _held_on(header: CubeHeader, day: date) -> bool:
     since, until = (_iso(header.meta.get(key)) for key in (VALID_FROM, VALID_UNTIL))
-    if until is not None:  # a superseded statement: served only inside its interval
-        return (since is None or since <= day) and day < until
-    if header.state not in SERVED:
-        return False
-    return not (since is not None and _supersedes(header) and day < since)  # a successor, not yet stated
-
-
-def _supersedes(header: CubeHeader) -> bool:
-    return any(record.get("rule") == "supersede" for record in header.meta.get("fusion", ()))
+    if until is None and header.state not in SERVED:
+        return False  # merged, or archived by something other than a supersession
+    return (since is None or since <= day) and (until is None or day < until)
 
 
 def _iso(value) -> date | None:

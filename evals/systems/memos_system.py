@@ -18,7 +18,6 @@ from memos_lab.cube import Provenance
 from memos_lab.memos import MemoryItem, MemOS
 from memos_lab.models.embedder import Embedder
 from memos_lab.models.hf_local import HFCausalLM
-from memos_lab.operators.text_merge import fusion_counts
 from memos_lab.store import CubeStore
 from memos_lab.tiers.base import AnswerTier
 from memos_lab.tiers.plaintext.config import RetrievalConfig
@@ -125,10 +124,7 @@ class MemOSSystem(MemorySystem):
     @property
     def fusion_summary(self) -> dict | None:
         """What fusion did over every episode, read from the store (so a resumed run counts it all)."""
-        if self.memos.fusion is None:
-            return None
-        return fusion_counts(self.store, self.ingested.items()) | {"operator": self.memos.fusion.name,
-                                                                   "detector": self.memos.fusion.detector.name}
+        return None if self.memos.fusion is None else self.memos.fusion.summary(self.store, self.ingested.items())
 
     def bytes_stored(self) -> dict[str, int]:
         """Bytes per tier over every conversation this system ingested."""

@@ -145,6 +145,10 @@ class TextMerge:
             return Decision(older.cube_id, newer.cube_id, "supersede", similarity, self.detector.name)
         return None
 
+    def summary(self, store, owners: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """What this operator did over the (namespace, actor) pairs given, read from the store."""
+        return fusion_counts(store, owners) | {"operator": self.name, "detector": self.detector.name}
+
     def _one_fact(self, statement: Statement) -> bool:
         """A statement that can be superseded as a whole: short and not a question. A long conversational
         turn holds several facts; archiving it for one changed value would hide the rest."""
@@ -158,15 +162,15 @@ class TextMerge:
         duplicate = decision.rule == "duplicate"
         record = {"rule": decision.rule, "with": older.id, "similarity": round(decision.similarity, 4),
                   "detector": decision.detector}
+        # when each held (memos_lab/history.py): the successor from its date, the superseded until then
         since, until = _day(older), _day(newer)
-        held = {} if duplicate else validity(until)  # a successor holds from its own date (memos_lab/history.py)
+        newer_held, older_held = ({}, {}) if duplicate else (validity(until), validity(since, until))
         store.update(newer.replace_header(provenance=_survivor_provenance(older, newer, duplicate),
-                                          meta={**newer.header.meta, **held,
+                                          meta={**newer.header.meta, **newer_held,
                                                 "fusion": [*newer.header.meta.get("fusion", []), record]}), actor)
         link = "merged_into" if duplicate else "superseded_by"
-        held = {} if duplicate else validity(since, until)  # the superseded held until its successor's date
-        store.update(older.replace_header(meta={**older.header.meta, **held, link: newer.id, "fused_by": OPERATOR}),
-                     actor)
+        store.update(older.replace_header(meta={**older.header.meta, **older_held, link: newer.id,
+                                                "fused_by": OPERATOR}), actor)
         store.transition(older.id, actor, Lifecycle.MERGED if duplicate else Lifecycle.ARCHIVED)
 
 
