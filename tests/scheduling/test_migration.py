@@ -28,14 +28,14 @@ TINY = {"rank": 4, "alpha": 8.0, "steps": 5, "warmup_steps": 0, "batch_size": 4,
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _memos(tmp_path, smollm2, minilm, rules, kv_tokens=40, clock=None) -> MemOS:
+def _memos(tmp_path, smollm2, minilm, rules, kv_tokens=40, clock=None, items=None, distil=TINY) -> MemOS:
     store = CubeStore(tmp_path / "store", **({"clock": clock} if clock else {}))
     tier = AllTier(smollm2, store, partial(ActivationTier, max_new_tokens=4, mode="composed"),
-                   partial(ParameterTier, distil=TINY, max_new_tokens=4, progress=False))
+                   partial(ParameterTier, distil=distil, max_new_tokens=8, progress=False))
     migration = [build(name, **params) for name, params in rules]
     scheduler = partial(MemScheduler, policy=LRU, kv_tokens=kv_tokens, migration=migration)
     memos = MemOS(store, Retriever(minilm), tier, top_k=1, scheduler=scheduler, count_tokens=smollm2.count_tokens)
-    memos.remember([MemoryItem(f) for f in FACTS], NS, ACTOR)
+    memos.remember(items or [MemoryItem(f) for f in FACTS], NS, ACTOR)
     memos.commit(NS, ACTOR)
     return memos
 
@@ -87,7 +87,8 @@ def test_expire_ttl_expires_the_memory_and_takes_it_out_of_the_kv_budget(tmp_pat
 
 
 def test_distil_stable_then_undistil_a_retired_adapter_no_longer_answers(tmp_path, smollm2, minilm):
-    memos = _memos(tmp_path, smollm2, minilm, [("distil_stable", {"window": 1, "min_memories": 1}), ("undistil", {})])
+    distil = {"window": 1, "min_memories": 1, "min_recall": 0.0}  # cover every source, recalled or not
+    memos = _memos(tmp_path, smollm2, minilm, [("distil_stable", distil), ("undistil", {})])
     question = "What pet does Ada keep?"
     pet = memos.answer(question, NS, ACTOR).retrieved[0]
     memos.answer(question, NS, ACTOR)  # resident set unchanged for a tick: distilled
@@ -106,3 +107,44 @@ def test_distil_stable_then_undistil_a_retired_adapter_no_longer_answers(tmp_pat
     assert after["adapter"] is None and set(after["served_by"].values()) <= {"activation", "plaintext"}
     assert [r for r, _ in _migrations(memos.store, adapter)] == ["distil_stable", "undistil"]
     assert _legal(memos.store, adapter)
+
+
+def _distil_twice(memos, question):
+    """Two answers with the same resident set: the second tick distils it."""
+    memory = memos.answer(question, NS, ACTOR).retrieved[0]
+    memos.answer(question, NS, ACTOR)
+    return memory
+
+
+def test_distil_stable_covers_only_the_memories_its_adapter_recalls(tmp_path, smollm2, minilm):
+    distil = {**TINY, "rank": 8, "alpha": 16.0, "steps": 20, "lr": 3e-3}
+    rule = {"window": 1, "min_memories": 1, "min_recall": 0.5}
+    memos = _memos(tmp_path, smollm2, minilm, [("distil_stable", rule)], kv_tokens=200, distil=distil)
+    for question in ("What pet does Ada keep?", "Where does Dev live?"):
+        memos.answer(question, NS, ACTOR)
+    pet = _distil_twice(memos, "What pet does Ada keep?")
+    adapter = memos.tier.parameter.cube_ids[NS]
+    header = memos.store.header(adapter, ACTOR)
+    recall = header.meta["recall"]
+    assert set(recall) == set(header.provenance.derived_from) and pet.id in recall
+    assert header.meta["covers"] == sorted(k for k, score in recall.items() if score >= 0.5)
+    assert header.meta["covers"], f"20 steps on two facts recall neither: {recall}"
+    assert set(memos.scheduler.covered_in(NS)) == set(header.meta["covers"])
+    served = memos.answer("What pet does Ada keep?", NS, ACTOR).response.extras["served_by"]
+    assert served[pet.id] == ("parameter" if pet.id in header.meta["covers"] else "activation")
+
+
+def test_an_adapter_that_recalls_nothing_is_retired_and_its_memories_stay_in_the_prompt(tmp_path, smollm2, minilm):
+    # answers no 5-step adapter can produce: the probe must fail, and the memories must not leave the prompt
+    items = [MemoryItem(f, meta={"qa": [[f"What is code {i}?", f"zqxv{i}7731 plonkrit{i}"]]}) for i, f in enumerate(FACTS)]
+    rules = [("distil_stable", {"window": 1, "min_memories": 1, "min_recall": 0.5})]
+    memos = _memos(tmp_path, smollm2, minilm, rules, items=items)
+    pet = _distil_twice(memos, "What pet does Ada keep?")
+    adapters = memos.store.list(ACTOR, namespace=NS, kind=Kind.PARAMETER)
+    assert len(adapters) == 1 and adapters[0].state is Lifecycle.ARCHIVED and _legal(memos.store, adapters[0].id)
+    assert adapters[0].meta["covers"] == [] and adapters[0].meta["recall"][pet.id] < 0.5
+    assert NS not in memos.tier.parameter.cube_ids and memos.scheduler.covered_in(NS) == []
+    extras = memos.answer("What pet does Ada keep?", NS, ACTOR).response.extras
+    assert extras["adapter"] is None and extras["served_by"][pet.id] in {"activation", "plaintext"}
+    memos.answer("What pet does Ada keep?", NS, ACTOR)  # the same resident set is not distilled again
+    assert len(memos.store.list(ACTOR, namespace=NS, kind=Kind.PARAMETER)) == 1

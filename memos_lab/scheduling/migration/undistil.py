@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memos_lab.cube import Lifecycle
 from memos_lab.lifecycle import SERVED
 from memos_lab.scheduling.migration.base import MigrationContext, Migrator, Move
-from memos_lab.scheduling.migration.moves import move, record, restorable
+from memos_lab.scheduling.migration.moves import move, record, retire
 
 
 @dataclass
@@ -39,10 +38,3 @@ class Undistil(Migrator):
             ctx.scheduler.uncover(key)
         return move(ctx, self.name, [adapter], None)
 
-
-def retire(ctx: MigrationContext, namespace: str, adapter: str, rule: str, because: list[str]) -> None:
-    """The namespace's adapter no longer answers; its cube is archived, naming the superseded sources."""
-    actor = ctx.scheduler.actors[namespace]
-    ctx.scheduler.tier.parameter.retire(namespace)
-    if restorable(ctx.store.header(adapter, actor).state, Lifecycle.ARCHIVED):
-        record(ctx, actor, adapter, rule, because, Lifecycle.ARCHIVED)

@@ -8,8 +8,10 @@ parameter tier's `using(adapter)`, the way the parameter tier itself serves:
 the system turn is base-read, the rest sees the adapter.
 
 A retrieved memory is *covered* when it is resident (the KV prefix holds it)
-or was distilled into the namespace's adapter (its cube's
-`provenance.derived_from`); only uncovered ones are added as text. Every
+or the namespace's adapter stands for it (the adapter cube's `covers`: the
+sources it was shown to recall, see distil_stable; an adapter trained at
+commit covers all of its `provenance.derived_from`); only uncovered ones are
+added as text. Every
 response reports per tier what served it (`tier_accounting`).
 
 With a scheduler, KV residency is the scheduler's (`set_resident`) and so are
@@ -113,6 +115,7 @@ class AllTier(AnswerTier):
                 Kind.PARAMETER.value: self.parameter.bytes_stored()}
 
     def _distilled(self, namespace: str, actor: str) -> frozenset[str]:
-        """The memories the namespace's adapter was distilled from."""
+        """The memories the namespace's adapter stands for: those it was shown to recall (`covers`, written by
+        distil_stable), else (trained at commit) all it was distilled from."""
         header = self.store.header(self.parameter.cube_ids[namespace], actor)
-        return frozenset(header.provenance.derived_from)
+        return frozenset(header.meta.get("covers", header.provenance.derived_from))

@@ -22,12 +22,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from memos_lab.cube import Kind, MemCube, Provenance, new_cube_id, text_hash
+from memos_lab.lifecycle import SERVED
 from memos_lab.models.base import ChatModel
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import MemoryPrompt, format_memories
 from memos_lab.tiers.base import AnswerTier, Response
 from memos_lab.tiers.parameter.adapter_cube import adapter_to_cube, cube_to_adapter
 from memos_lab.tiers.parameter.distil import DistilConfig, distil
+from memos_lab.tiers.parameter.recall import memory_recall
 from memos_lab.tiers.parameter.serving import AdapterServer
 from memos_lab.tiers.parameter.system_prefix import PrefixCache, split_prompt
 from memos_lab.tiers.parameter.training_data import build_training_set
@@ -102,9 +104,10 @@ class ParameterTier(AnswerTier):
         return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
 
     def _reuse(self, namespace: str, actor: str, recipe: str) -> bool:
-        """Serve a stored adapter of exactly this recipe (a resumed run) instead of training again."""
+        """Serve a stored adapter of exactly this recipe (a resumed run) instead of training again; a retired
+        (archived) or merged one never comes back."""
         for header in self.store.list(actor, namespace=namespace, kind=Kind.PARAMETER):
-            if header.meta.get("recipe_sha256") == recipe:
+            if header.state in SERVED and header.meta.get("recipe_sha256") == recipe:
                 self.attach(namespace, actor, header.id)
                 self.train_s[namespace] = float(header.meta.get("train_s", 0.0))
                 return True
@@ -141,13 +144,22 @@ class ParameterTier(AnswerTier):
     def respond(self, namespace: str, actor: str, question: str, retrieved: Sequence[MemCube]) -> Response:
         name = self._resident(namespace, actor)
         memory = format_memories([c.text for c in retrieved]) if self.use_retrieval else ""
+        gen, base_prefix = self._generate(name, memory, question)
+        extras = {"adapter_cube": self.cube_ids[namespace], "base_prefix_tokens": base_prefix,
+                  "train_s": self.train_s.get(namespace), "adapter_bytes": self.adapter_bytes[namespace]}  # fmt: skip
+        return Response(gen.text, gen.prompt_tokens, gen.ttft_s, gen.total_s, extras)
+
+    def recall(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> dict[str, float]:
+        """Per memory, how much of its probe answers the namespace's adapter reproduces closed-book (recall.py)."""
+        name = self._resident(namespace, actor)
+        return {cube.id: memory_recall(lambda q: self._generate(name, "", q)[0].text, cube) for cube in cubes}
+
+    def _generate(self, name: str, memory: str, question: str):
+        """Greedy answer with adapter `name`; the system turn is read by the base model (system_prefix.py)."""
         split = split_prompt(self.model, MemoryPrompt(memory, question, self.system).messages())
         cache = self.prefixes.get(split.ids[:, : split.prefix_len]) if split.prefix_len else None
         with self.server.using(name):
-            gen = self.model.generate_ids(split.ids, max_new_tokens=self.max_new_tokens, cache=cache)
-        extras = {"adapter_cube": self.cube_ids[namespace], "base_prefix_tokens": split.prefix_len,
-                  "train_s": self.train_s.get(namespace), "adapter_bytes": self.adapter_bytes[namespace]}  # fmt: skip
-        return Response(gen.text, gen.prompt_tokens, gen.ttft_s, gen.total_s, extras)
+            return self.model.generate_ids(split.ids, max_new_tokens=self.max_new_tokens, cache=cache), split.prefix_len
 
     def bytes_stored(self) -> int:
         return sum(self.adapter_bytes.values())
