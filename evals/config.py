@@ -24,6 +24,7 @@ from memos_lab.tiers.activation.tier import KVMode
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 NO_SCHEMA_GROUPS = ("experiment", "hydra", "system")  # global overrides, checked against RunConfig itself
+LIST_GROUPS = ("migration", "fusion")  # chosen as a list (`fusion=[text_merge,lora_merge]`), each at <group>.<name>
 
 
 class ConfigError(ValueError):
@@ -131,11 +132,20 @@ def validate(cfg: DictConfig) -> None:
         raise ConfigError(f"unknown top-level key(s) {', '.join(map(str, unknown))}: see `python run.py --cfg job`")
     for key in cfg.keys():
         node = cfg[key] if not OmegaConf.is_interpolation(cfg, key) else None
-        schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
-        if schema is not None and is_dataclass(schema):
-            _check_values(schema, _values(node), str(key))
+        for name, typed in _typed_nodes(node, str(key)):
+            _check_values(OmegaConf.get_type(typed), _values(typed), name)
     if cfg.get("torch_threads") is not None and cfg.torch_threads < 1:
         raise ConfigError(f"torch_threads={cfg.torch_threads} must be >= 1")
+
+
+def _typed_nodes(node: Any, key: str) -> list[tuple[str, DictConfig]]:
+    """The schema-typed node at `key`, or those one level down in a list group ({name: node}: migration, fusion)."""
+    if not isinstance(node, DictConfig):
+        return []
+    if is_dataclass(OmegaConf.get_type(node)):
+        return [(key, node)]
+    return [(f"{key}.{name}", child) for name, child in node.items_ex(resolve=False)
+            if isinstance(child, DictConfig) and is_dataclass(OmegaConf.get_type(child))]
 
 
 def _values(node: DictConfig) -> dict[str, Any]:

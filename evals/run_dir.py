@@ -117,11 +117,17 @@ def system_label(config: dict[str, Any]) -> str:
         return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
     policy = (config.get("policy") or {}).get("_target_")
     rules = len(config.get("migration") or {})
-    fusion = (config.get("fusion") or {}).get("_target_")
     extras = [policy.rsplit(".", 2)[-2] if policy else "", f"{rules} migration rules" if rules else "",
-              fusion.rsplit(".", 2)[-2] if fusion else ""]
+              *fusion_names(config.get("fusion") or {})]
     name = "+".join([tier_name(config), *filter(None, extras)])
     return f"memos/{name} ({config['memory']['mode']}, k={config['memory']['top_k']})"
+
+
+def fusion_names(fusion: dict[str, Any]) -> list[str]:
+    """The fusion operators of a run config: {name: node}, or (runs before 2026-11-29) one node."""
+    if "_target_" in fusion:
+        return [fusion["_target_"].rsplit(".", 2)[-2]]
+    return list(fusion)
 
 
 def tier_name(config: dict[str, Any]) -> str:

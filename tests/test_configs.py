@@ -10,7 +10,7 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
-from evals.config import NO_SCHEMA_GROUPS, register_configs
+from evals.config import LIST_GROUPS, NO_SCHEMA_GROUPS, register_configs
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 REPO = CONF.parent
@@ -99,6 +99,12 @@ BAD_OVERRIDES = [
     ("+policy=lru", "policy"),
     ("policy=lr", "policy"),
     ("tier=lora tier.distil.rank=0", "rank"),
+    ("fusion=text_merge fusion.text_merge.conflict_threshold=2", "fusion.text_merge.conflict_threshold"),
+    ("fusion=[text_merge,lora_merge] fusion.lora_merge.combination=sum", "fusion.lora_merge.combination"),
+    ("fusion=lora_merge fusion.lora_merge.weights=[1]", "fusion.lora_merge.weights"),
+    ("fusion=merge", "fusion"),
+    ("migration=[distil_stable] migration.distil_stable.min_recall=2", "migration.distil_stable.min_recall"),
+    ("migration=promote_hot migration.promote_hot.k=0", "migration.promote_hot.k"),
 ]
 
 
@@ -125,7 +131,7 @@ def test_every_option_has_a_schema_with_its_target():
         if path.parent.name in NO_SCHEMA_GROUPS:
             continue
         node = _compose([f"{path.parent.name}={path.stem}"])[path.parent.name]
-        node = node[path.stem] if path.parent.name == "migration" else node  # `# @package migration.<name>`
+        node = node[path.stem] if path.parent.name in LIST_GROUPS and node is not None else node
         if _turns_off(path.parent.name, path.stem):
             continue
         assert schema_for(node._target_, path.parent.name)._target_ == node._target_

@@ -4,6 +4,7 @@ with the memory scheduler between them when a policy is configured."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -41,7 +42,7 @@ class MemOSSystemConfig:
     mode: RetrievalMode = RetrievalMode.hybrid
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)  # memos_lab/tiers/plaintext/README.md
     embedding_cache: str | None = None  # where embeddings persist (a restart does not re-encode); None: off
-    fusion: Any = None  # a fusion node (the `fusion` group), applied after each episode's ingest; None: off
+    fusion: Any = None  # {name: operator node} (the `fusion` group: text_merge after ingest, lora_merge); None: off
     dated_history: bool = True  # a question naming a day is searched as of that day (memos_lab/history.py)
 
     def __post_init__(self) -> None:
@@ -63,19 +64,21 @@ class MemOSSystem(MemorySystem):
         scheduler: Any = None,
         retrieval: RetrievalConfig | Mapping[str, Any] | None = None,
         embedding_cache: str | None = None,
-        fusion: Callable[..., Any] | None = None,
+        fusion: Mapping[str, Callable[..., Any]] | None = None,
         dated_history: bool = True,
     ) -> None:
         self.store = CubeStore(Path(store_dir))
+        answer_tier = tier(model=model, store=self.store)
+        self.fusion = fusion_operators(fusion, answer_tier, embedder=embedder, model=model)
         self.memos = MemOS(
             self.store,
             Retriever(embedder, config=retrieval, cache_dir=embedding_cache),
-            tier(model=model, store=self.store),
+            answer_tier,
             top_k=top_k,
             mode=RetrievalMode(mode).value,
             count_tokens=model.count_tokens,
             scheduler=scheduler,
-            fusion=None if fusion is None else fusion(embedder=embedder, model=model),
+            fusion=next((op for op in self.fusion if hasattr(op, "apply")), None),
             dated_history=dated_history,
         )
         self.namespace = self.actor = ""
@@ -124,11 +127,31 @@ class MemOSSystem(MemorySystem):
     @property
     def fusion_summary(self) -> dict | None:
         """What fusion did over every episode, read from the store (so a resumed run counts it all)."""
-        return None if self.memos.fusion is None else self.memos.fusion.summary(self.store, self.ingested.items())
+        if not self.fusion:
+            return None
+        summary: dict[str, Any] = {"operators": [op.name for op in self.fusion]}
+        for op in self.fusion:
+            summary |= op.summary(self.store, self.ingested.items())
+        return summary
 
     def bytes_stored(self) -> dict[str, int]:
         """Bytes per tier over every conversation this system ingested."""
         return self.memos.bytes_stored(self.ingested.items())
+
+
+def fusion_operators(nodes: Mapping[str, Callable[..., Any]] | None, tier: AnswerTier, **available: Any) -> list:
+    """The configured fusion operators, each given what its factory asks for of `available` (the embedder, the
+    chat model); one that works inside a tier (lora_merge) is attached to it. At most one fuses the store."""
+    operators = []
+    for factory in (nodes or {}).values():
+        accepted = inspect.signature(factory).parameters
+        operator = factory(**{key: value for key, value in available.items() if key in accepted})
+        if hasattr(operator, "attach"):
+            operator.attach(tier)
+        operators.append(operator)
+    if sum(hasattr(op, "apply") for op in operators) > 1:
+        raise ValueError(f"fusion: at most one operator may fuse the stored text, got {list(nodes or {})}")
+    return operators
 
 
 def _memory_item(episode: Episode, event: MemoryEvent) -> MemoryItem:

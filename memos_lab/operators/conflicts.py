@@ -77,7 +77,7 @@ class LLMConflicts(ConflictDetector):
     def __init__(self, model: ChatModel, threshold: float, max_new_tokens: int = 4) -> None:
         super().__init__(threshold)
         if model is None:
-            raise ValueError("fusion.detector=llm needs the run's chat model (the `model` group)")
+            raise ValueError("fusion.text_merge.detector=llm needs the run's chat model (the `model` group)")
         self.model, self.max_new_tokens = model, max_new_tokens
         self.asked = self.unparsable = 0
 

@@ -66,11 +66,11 @@ class TextMergeConfig:
     def __post_init__(self) -> None:
         for key in ("conflict_threshold", "duplicate_threshold", "llm_threshold"):
             if not -1.0 <= getattr(self, key) <= 1.0:
-                raise ValueError(f"fusion.{key}={getattr(self, key)} must be a cosine similarity in [-1, 1]")
+                raise ValueError(f"fusion.text_merge.{key}={getattr(self, key)} must be a cosine similarity in [-1, 1]")
         if self.llm_max_new_tokens < 1:
-            raise ValueError(f"fusion.llm_max_new_tokens={self.llm_max_new_tokens} must be >= 1")
+            raise ValueError(f"fusion.text_merge.llm_max_new_tokens={self.llm_max_new_tokens} must be >= 1")
         if self.fact_max_words is not None and self.fact_max_words < 1:
-            raise ValueError(f"fusion.fact_max_words={self.fact_max_words} must be >= 1 (or null: no limit)")
+            raise ValueError(f"fusion.text_merge.fact_max_words={self.fact_max_words} must be >= 1 (or null: no limit)")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class TextMerge:
 
     def summary(self, store, owners: Iterable[tuple[str, str]]) -> dict[str, Any]:
         """What this operator did over the (namespace, actor) pairs given, read from the store."""
-        return fusion_counts(store, owners) | {"operator": self.name, "detector": self.detector.name}
+        return fusion_counts(store, owners) | {"detector": self.detector.name}
 
     def _one_fact(self, statement: Statement) -> bool:
         """A statement that can be superseded as a whole: short and not a question. A long conversational

@@ -101,7 +101,7 @@ def test_the_value_rule_and_the_yes_no_parser():
 
 
 def test_config_refuses_out_of_range_values():
-    with pytest.raises(ValueError, match="fusion.conflict_threshold"):
+    with pytest.raises(ValueError, match="fusion.text_merge.conflict_threshold"):
         TextMergeConfig(conflict_threshold=1.5)
     with pytest.raises(ValueError, match="needs the run's chat model"):
         LLMConflicts(None, 0.3)
@@ -132,7 +132,7 @@ def test_the_fusion_group_is_off_by_default_and_builds_a_text_merge(minilm):
     from tests.config_helpers import compose_config
 
     assert compose_config().memory.fusion is None
-    cfg = compose_config(["fusion=text_merge", "fusion.conflict_threshold=0.5"])
-    assert cfg.memory.fusion.conflict_threshold == 0.5  # the memory node reads the group
-    fusion = instantiate(cfg.fusion)(embedder=minilm, model=None)
+    cfg = compose_config(["fusion=text_merge", "fusion.text_merge.conflict_threshold=0.5"])
+    assert cfg.memory.fusion.text_merge.conflict_threshold == 0.5  # the memory node reads the group
+    fusion = instantiate(cfg.fusion.text_merge)(embedder=minilm, model=None)
     assert isinstance(fusion, TextMerge) and fusion.detector.threshold == 0.5

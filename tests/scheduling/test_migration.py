@@ -11,6 +11,7 @@ import pytest
 from memos_lab.cube import Kind, Lifecycle
 from memos_lab.lifecycle import can_transition
 from memos_lab.memos import MemoryItem, MemOS
+from memos_lab.operators.lora_merge import LoraMerge
 from memos_lab.scheduling.migration import build
 from memos_lab.scheduling.policies.lru import LRU
 from memos_lab.scheduling.scheduler import MemScheduler
@@ -28,10 +29,12 @@ TINY = {"rank": 4, "alpha": 8.0, "steps": 5, "warmup_steps": 0, "batch_size": 4,
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _memos(tmp_path, smollm2, minilm, rules, kv_tokens=40, clock=None, items=None, distil=TINY) -> MemOS:
+def _memos(tmp_path, smollm2, minilm, rules, kv_tokens=40, clock=None, items=None, distil=TINY, merge=None) -> MemOS:
     store = CubeStore(tmp_path / "store", **({"clock": clock} if clock else {}))
     tier = AllTier(smollm2, store, partial(ActivationTier, max_new_tokens=4, mode="composed"),
                    partial(ParameterTier, distil=distil, max_new_tokens=8, progress=False))
+    if merge is not None:
+        merge.attach(tier)
     migration = [build(name, **params) for name, params in rules]
     scheduler = partial(MemScheduler, policy=LRU, kv_tokens=kv_tokens, migration=migration)
     memos = MemOS(store, Retriever(minilm), tier, top_k=1, scheduler=scheduler, count_tokens=smollm2.count_tokens)
@@ -136,7 +139,8 @@ def test_distil_stable_covers_only_the_memories_its_adapter_recalls(tmp_path, sm
 
 def test_an_adapter_that_recalls_nothing_is_retired_and_its_memories_stay_in_the_prompt(tmp_path, smollm2, minilm):
     # answers no 5-step adapter can produce: the probe must fail, and the memories must not leave the prompt
-    items = [MemoryItem(f, meta={"qa": [[f"What is code {i}?", f"zqxv{i}7731 plonkrit{i}"]]}) for i, f in enumerate(FACTS)]
+    nonsense = [[[f"What is code {i}?", f"zqxv{i}7731 plonkrit{i}"]] for i in range(len(FACTS))]
+    items = [MemoryItem(fact, meta={"qa": qa}) for fact, qa in zip(FACTS, nonsense, strict=True)]
     rules = [("distil_stable", {"window": 1, "min_memories": 1, "min_recall": 0.5})]
     memos = _memos(tmp_path, smollm2, minilm, rules, items=items)
     pet = _distil_twice(memos, "What pet does Ada keep?")
@@ -148,3 +152,33 @@ def test_an_adapter_that_recalls_nothing_is_retired_and_its_memories_stay_in_the
     assert extras["adapter"] is None and extras["served_by"][pet.id] in {"activation", "plaintext"}
     memos.answer("What pet does Ada keep?", NS, ACTOR)  # the same resident set is not distilled again
     assert len(memos.store.list(ACTOR, namespace=NS, kind=Kind.PARAMETER)) == 1
+
+
+def test_lora_merge_grows_the_adapter_by_training_the_new_memory_only(tmp_path, smollm2, minilm):
+    rules = [("distil_stable", {"window": 1, "min_memories": 1, "min_recall": 0.0}), ("undistil", {})]
+    memos = _memos(tmp_path, smollm2, minilm, rules, kv_tokens=12, merge=LoraMerge(weights=[1.0, 0.5]))
+    pet = _distil_twice(memos, "What pet does Ada keep?")
+    first = memos.tier.parameter.cube_ids[NS]
+    home = _distil_twice(memos, "Where does Dev live?")  # the pet is covered: only Dev's home is new
+    merged = memos.store.header(memos.tier.parameter.cube_ids[NS], ACTOR)
+    first_h, new = (memos.store.header(i, ACTOR) for i in merged.provenance.derived_from)
+    assert first_h.id == first and new.provenance.derived_from == (home.id,)  # trained on the new memory alone
+    assert merged.provenance.operator == "merge:cat" and merged.meta["merge"]["weights"] == [1.0, 0.5]
+    assert merged.meta["memories"] == sorted([pet.id, home.id]) and merged.state is Lifecycle.ACTIVATED
+    assert merged.meta["lora_config"]["r"] == first_h.meta["lora_config"]["r"] + new.meta["lora_config"]["r"]
+    assert first_h.state is Lifecycle.MERGED and new.state is Lifecycle.MERGED
+    assert all(_legal(memos.store, i) for i in (first, new.id, merged.id))
+    served = memos.answer("What pet does Ada keep?", NS, ACTOR).response.extras
+    assert served["adapter"] == merged.id and served["served_by"][pet.id] == "parameter"
+    memos.store.transition(home.id, ACTOR, Lifecycle.ARCHIVED)  # superseded: the merged adapter stood for it
+    memos.answer("What pet does Ada keep?", NS, ACTOR)
+    assert memos.store.header(merged.id, ACTOR).state is Lifecycle.ARCHIVED and NS not in memos.tier.parameter.cube_ids
+
+
+def test_lora_merge_needs_a_tier_with_adapters():
+    from memos_lab.tiers.plaintext.tier import PlaintextTier
+
+    with pytest.raises(ValueError, match="tier=all"):
+        LoraMerge().attach(PlaintextTier(model=None))
+    with pytest.raises(ValueError, match="fusion.lora_merge.weights"):
+        LoraMerge(weights=[1.0])

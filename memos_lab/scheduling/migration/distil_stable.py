@@ -65,7 +65,7 @@ class DistilStable(Migrator):
         sources = sorted({*resident, *scheduler.covered_in(namespace)})
         cubes = [ctx.store.get(k, actor, touch=False) for k in sources]
         scheduler.before_use(namespace)  # an adapter slot, under budget.adapter_slots
-        parameter.prepare(namespace, actor, cubes)
+        parameter.grow(namespace, actor, cubes)  # retrained, or (fusion=lora_merge) the new memories merged in
         adapter = parameter.cube_ids[namespace]
         recall = parameter.recall(namespace, actor, cubes) if self.min_recall > 0 else dict.fromkeys(sources, 1.0)
         covers = [k for k in sources if recall[k] >= self.min_recall]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from memos_lab.lifecycle import SERVED
 from memos_lab.scheduling.migration.base import MigrationContext, Migrator, Move
 from memos_lab.scheduling.migration.moves import move, record, retire
+from memos_lab.tiers.parameter.adapter_cube import memory_sources
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Undistil(Migrator):
 
     def _check(self, ctx: MigrationContext, namespace: str, adapter: str) -> Move | None:
         actor = ctx.scheduler.actors[namespace]
-        sources = ctx.store.header(adapter, actor).provenance.derived_from
+        sources = memory_sources(ctx.store.header(adapter, actor))
         stale = [s for s in sources if ctx.store.header(s, actor).state not in SERVED]
         if not stale:
             return None

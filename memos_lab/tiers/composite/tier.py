@@ -31,6 +31,7 @@ from memos_lab.cube import Kind, MemCube
 from memos_lab.tiers.activation.tier import ActivationTier, ResidencyReport
 from memos_lab.tiers.base import AnswerTier, Response
 from memos_lab.tiers.composite.accounting import served_by, tier_accounting
+from memos_lab.tiers.parameter.adapter_cube import memory_sources
 from memos_lab.tiers.parameter.tier import ParameterTier
 
 
@@ -118,4 +119,4 @@ class AllTier(AnswerTier):
         """The memories the namespace's adapter stands for: those it was shown to recall (`covers`, written by
         distil_stable), else (trained at commit) all it was distilled from."""
         header = self.store.header(self.parameter.cube_ids[namespace], actor)
-        return frozenset(header.meta.get("covers", header.provenance.derived_from))
+        return frozenset(header.meta.get("covers", memory_sources(header)))

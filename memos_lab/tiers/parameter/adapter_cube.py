@@ -20,6 +20,7 @@ from memos_lab.tiers.parameter.serving import AdapterLoadError, AdapterServer
 
 FINGERPRINT_KEY = "model_fingerprint"
 CONFIG_KEY = "lora_config"
+MEMORIES_KEY = "memories"  # a merged adapter: the memories its inputs stood for (its provenance lists the inputs)
 
 
 class FingerprintMismatchError(ValueError):
@@ -58,6 +59,11 @@ def adapter_to_cube(
         },
     )
     return MemCube(header, {k: v.detach().cpu().clone() for k, v in state.items()})
+
+
+def memory_sources(header: Any) -> tuple[str, ...]:
+    """The memories an adapter cube stands for: its `memories` meta when merged, else what it was distilled from."""
+    return tuple(header.meta.get(MEMORIES_KEY, header.provenance.derived_from))
 
 
 def cube_to_adapter(server: AdapterServer, cube: MemCube, name: str) -> None:

@@ -21,13 +21,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from memos_lab.cube import Kind, MemCube, Provenance, new_cube_id, text_hash
+from memos_lab.cube import Kind, Lifecycle, MemCube, Provenance, new_cube_id, text_hash
 from memos_lab.lifecycle import SERVED
 from memos_lab.models.base import ChatModel
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import MemoryPrompt, format_memories
 from memos_lab.tiers.base import AnswerTier, Response
-from memos_lab.tiers.parameter.adapter_cube import adapter_to_cube, cube_to_adapter
+from memos_lab.tiers.parameter.adapter_cube import MEMORIES_KEY, adapter_to_cube, cube_to_adapter, memory_sources
 from memos_lab.tiers.parameter.distil import DistilConfig, distil
 from memos_lab.tiers.parameter.recall import memory_recall
 from memos_lab.tiers.parameter.serving import AdapterServer
@@ -66,6 +66,7 @@ class ParameterTier(AnswerTier):
         self.train_s: dict[str, float] = {}
         self.losses: dict[str, list[float]] = {}
         self.adapter_bytes: dict[str, int] = {}
+        self.merger: Any = None  # fusion=lora_merge (operators/lora_merge.py): `grow` merges instead of retraining
 
     def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
         """Distil the namespace's plaintext cubes into an adapter, store it, keep it resident."""
@@ -92,6 +93,27 @@ class ParameterTier(AnswerTier):
         self._serve(namespace, name, header.id, header.size_bytes)
         self.train_s[namespace] = result.train_s
         self.losses[namespace] = result.losses
+
+    def grow(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
+        """The namespace's adapter extended to stand for `cubes`. With a merger and a current adapter, only the
+        memories it was not distilled from are distilled, and that adapter is merged into the current one (both
+        inputs -> merged); otherwise all of `cubes` are distilled anew (`prepare`)."""
+        current = self.cube_ids.get(namespace)
+        if self.merger is None or current is None:
+            return self.prepare(namespace, actor, cubes)
+        held = set(memory_sources(self.store.header(current, actor)))
+        new = [c for c in cubes if c.id not in held]
+        if not new:
+            return None
+        self.prepare(namespace, actor, new)
+        inputs = [self.store.get(cube_id, actor, touch=False) for cube_id in (current, self.cube_ids[namespace])]
+        merged = self.merger.fuse(self.server, *inputs)
+        memories = sorted({*held, *(c.id for c in new)})
+        header = self.store.put(merged.replace_header(meta={**merged.header.meta, MEMORIES_KEY: memories}), actor)
+        for cube in inputs:
+            self.store.transition(cube.id, actor, Lifecycle.MERGED)
+        self.attach(namespace, actor, header.id)
+        return None
 
     def _recipe(self, plaintext: Sequence[MemCube]) -> str:
         """What an adapter is a function of: the base weights, the memories, the training config, the QA writer."""

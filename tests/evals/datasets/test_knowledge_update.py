@@ -109,7 +109,7 @@ def test_a_fused_run_reports_its_fusion_and_serves_past_values_on_their_day(tmp_
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["fusion"]["operator"] == "fuse.text_merge" and metrics["fusion"]["superseded"] > 0
+    assert metrics["fusion"]["operators"] == ["fuse.text_merge"] and metrics["fusion"]["superseded"] > 0
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_text().splitlines()]
     past = [r["evidence_recall@10"] for r in records if r["category"] == "past"]
     assert past and sum(past) / len(past) >= 0.5  # superseded, yet served on the day asked
