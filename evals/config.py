@@ -136,6 +136,22 @@ def validate(cfg: DictConfig) -> None:
             _check_values(OmegaConf.get_type(typed), _values(typed), name)
     if cfg.get("torch_threads") is not None and cfg.torch_threads < 1:
         raise ConfigError(f"torch_threads={cfg.torch_threads} must be >= 1")
+    _check_tier_needs(cfg)
+
+
+def _check_tier_needs(cfg: DictConfig) -> None:
+    """An operator or rule whose schema declares `TIERS` (tier options it works in) refuses any other tier."""
+    tier = (cfg.get("tier") or {}).get("_target_")
+    for group in LIST_GROUPS:
+        for name, node in (cfg.get(group) or {}).items():
+            needs = getattr(OmegaConf.get_type(node), "TIERS", ())
+            if needs and tier not in {_tier_target(option) for option in needs}:
+                raise ConfigError(f"{group}.{name} needs {' or '.join(f'tier={t}' for t in needs)}, "
+                                  f"not {tier}")
+
+
+def _tier_target(option: str, conf_dir: Path = CONF_DIR) -> str:
+    return yaml.safe_load((conf_dir / "tier" / f"{option}.yaml").read_text(encoding="utf-8"))["_target_"]
 
 
 def _typed_nodes(node: Any, key: str) -> list[tuple[str, DictConfig]]:

@@ -105,6 +105,9 @@ BAD_OVERRIDES = [
     ("fusion=merge", "fusion"),
     ("migration=[distil_stable] migration.distil_stable.min_recall=2", "migration.distil_stable.min_recall"),
     ("migration=promote_hot migration.promote_hot.k=0", "migration.promote_hot.k"),
+    ("fusion=kv_concat", "fusion.kv_concat needs tier=kv or tier=all"),
+    ("tier=kv fusion=[kv_concat,lora_merge]", "fusion.lora_merge needs tier=all"),
+    ("tier=kv policy=lru migration=[distil_stable]", "migration.distil_stable needs tier=all"),
 ]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from memos_lab.cube import Kind, MemCube
 from memos_lab.tiers.parameter.merge import COMBINATIONS, merge_cubes
@@ -26,6 +26,7 @@ OPERATOR = "fuse.lora_merge"
 @dataclass
 class LoraMergeConfig:
     _target_: str = "memos_lab.operators.lora_merge.LoraMerge"
+    TIERS: ClassVar[tuple[str, ...]] = ("all",)  # the tier options it works in (checked at composition)
     _partial_: bool = True
     combination: str = "cat"  # cat | linear | ties | dare_ties (peft add_weighted_adapter)
     weights: list[float] = field(default_factory=lambda: [1.0, 1.0])  # (the namespace's adapter, the new one)

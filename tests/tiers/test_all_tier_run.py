@@ -48,3 +48,13 @@ def test_an_adapter_covering_every_memory_serves_them_all(tmp_path):
         assert record["adapter"] and record["adapter_bytes"] > 0 and record["retrieved_extra"] == []
         assert set(record["served_by"].values()) == {"parameter"}  # covered by the adapter: neither KV nor text
     assert metrics["bytes_stored"]["parameter"] > 0
+
+
+@pytest.mark.slow
+def test_kv_concat_serves_the_uncovered_retrieved_lines_as_pieces(tmp_path):
+    records, metrics = _records(tmp_path, "fusion=kv_concat")
+    extras = [r for r in records if r["retrieved_extra"]]
+    assert extras and all(r["concat_pieces"] == len(r["retrieved_extra"]) for r in extras)
+    assert all(r["reused_tokens"] >= r["kv_tokens"] - 2 for r in extras)  # the lines came from KV, not text
+    assert metrics["fusion"]["operators"] == ["fuse.kv_concat"] and metrics["fusion"]["kv_pieces"] > 0
+    assert metrics["bytes_stored"]["activation"] > 0

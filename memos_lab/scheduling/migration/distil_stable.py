@@ -11,6 +11,7 @@ A resident set already distilled is not distilled again. Needs `tier=all`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from memos_lab.cube import Lifecycle
 from memos_lab.scheduling.migration.base import MigrationContext, Migrator, Move
@@ -20,6 +21,7 @@ from memos_lab.scheduling.migration.moves import move, record, retire
 @dataclass
 class DistilStableConfig:
     _target_: str = "memos_lab.scheduling.migration.distil_stable.DistilStable"
+    TIERS: ClassVar[tuple[str, ...]] = ("all",)  # the tier options it works in (checked at composition)
     window: int = 3  # ticks a namespace's resident set must stay unchanged
     min_memories: int = 2  # fewer resident (or recalled) memories are not worth an adapter
     min_recall: float = 0.5  # share of a memory's probe answers the adapter must reproduce to cover it (0: all)

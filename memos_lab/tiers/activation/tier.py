@@ -36,6 +36,8 @@ from memos_lab.tiers.activation.residency import Built, ComposedPrefix, ExactPre
 from memos_lab.tiers.activation.serialize import kv_cube, kv_from_cube
 from memos_lab.tiers.base import AnswerTier, Response
 
+PIECE_OPERATOR = "activation.piece"  # provenance operator of a stored KV piece (one memory line)
+
 
 class KVMode(str, Enum):
     exact = "exact"  # one prefill of the whole resident set: answers equal prompting
@@ -119,6 +121,9 @@ class ActivationTier(AnswerTier):
         self._resident: OrderedDict[str, KVCache] = OrderedDict()
         self._builders: dict[str, ExactPrefix | ComposedPrefix] = {}  # namespace -> its scheduled prefix builder
         self._piece_cubes: dict[str, str] = {}  # memory cube id -> stored piece cube id
+        self.concat_retrieved = False  # fusion=kv_concat: retrieved lines join the prefix as pieces (operators/)
+        self._concat_builders: dict[tuple[str, str], ComposedPrefix] = {}  # (namespace, system) -> kv_concat pieces
+        self._concat_bytes: dict[str, int] = {}  # namespace -> bytes of the pieces kv_concat stored
         self._recompute_tokens = recompute_tokens
         self.bytes_per_token = _bytes_per_token(model)
 
@@ -164,19 +169,41 @@ class ActivationTier(AnswerTier):
         extra = [c for c in retrieved if c.id not in hot_ids]
         prompt = MemoryPrompt(format_memories([c.text for c in (*hot.cubes, *extra)]), question, self.system)
         input_ids = self.model.chat_ids(prompt.messages())
-        kv = self._kv(namespace, actor, hot)
+        concat = self._concat(namespace, actor, [*hot.cubes, *extra]) if self.concat_retrieved and extra else None
+        kv = concat.kv if concat is not None else self._kv(namespace, actor, hot)
         if kv is None:
             generation, reused = self.model.generate_ids(input_ids, max_new_tokens=self.max_new_tokens), 0
         else:
             injected = generate_with_kv(self.model, kv, input_ids, self.max_new_tokens)
             generation, reused = injected.generation, injected.reused_tokens
         extras = _extras(hot, kv, reused, len(extra))
-        return Response(generation.text, generation.prompt_tokens, generation.ttft_s, generation.total_s, extras)
+        build_s = 0.0 if concat is None else concat.prefill_s  # query-time work: part of the time to first token
+        if concat is not None:
+            extras |= {"concat_pieces": len(extra), "pieces_built": concat.pieces_built,
+                       "pieces_loaded": concat.pieces_loaded, "concat_s": concat.prefill_s}
+        return Response(generation.text, generation.prompt_tokens, generation.ttft_s + build_s,
+                        generation.total_s + build_s, extras)
+
+    def _concat(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> Built:
+        """kv_concat: the prompt's memory lines (resident, then retrieved) as one composed prefix of pieces, each
+        prefilled once after the shared header and stored (operators/kv_concat.py)."""
+        builder = self._builders.get(namespace)
+        own = not isinstance(builder, ComposedPrefix)  # else the scheduler's composed builder holds the pieces
+        if own:
+            key = (namespace, self.system)  # pieces are prefilled after the system header
+            builder = self._concat_builders.get(key) or self._concat_builders.setdefault(
+                key, self._composed(namespace, actor, tally=True))
+        built = builder.build([(c.id, c.text) for c in cubes])
+        if own:
+            builder.forget({c.id for c in cubes})  # stored pieces are read back on their next retrieval
+        return built
 
     def bytes_stored(self, namespaces: Sequence[str] | None = None) -> int:
-        """Bytes of the KV held for `namespaces` (default: all): stored prefix cubes and resident pieces."""
-        chosen = self._hot if namespaces is None else {n: self._hot[n] for n in namespaces if n in self._hot}
-        return sum(h.kv_bytes for h in chosen.values())
+        """Bytes of the KV held for `namespaces` (default: all): stored prefix cubes and resident pieces, and the
+        pieces kv_concat stored."""
+        chosen = set(self._hot) | set(self._concat_bytes) if namespaces is None else set(namespaces)
+        return sum(self._hot[n].kv_bytes for n in chosen if n in self._hot) + sum(
+            self._concat_bytes.get(n, 0) for n in chosen)
 
     def hot(self, namespace: str) -> HotSet:
         return self._hot.get(namespace, HotSet())
@@ -214,21 +241,28 @@ class ActivationTier(AnswerTier):
     def _builder(self, namespace: str, actor: str) -> ExactPrefix | ComposedPrefix:
         if self.mode is KVMode.exact:
             return ExactPrefix(self.model, self.system)
-        if not self.persist_pieces:
+        return self._composed(namespace, actor)
+
+    def _composed(self, namespace: str, actor: str, tally: bool = False) -> ComposedPrefix:
+        """A composed-prefix builder; `tally`: the bytes of the pieces it stores count as this tier's."""
+        if not self.persist_pieces and not tally:
             return ComposedPrefix(self.model, self.system, self._recompute_tokens)
         return ComposedPrefix(self.model, self.system, self._recompute_tokens,
                               load=lambda key: self._load_piece(key, actor),
-                              save=lambda key, kv: self._save_piece(key, kv, namespace, actor))
+                              save=lambda key, kv: self._save_piece(key, kv, namespace, actor, tally))
 
     def _load_piece(self, source_id: str, actor: str) -> KVCache | None:
         piece_id = self._piece_cubes.get(source_id)
         return None if piece_id is None else kv_from_cube(self.store.get(piece_id, actor, touch=False), self.model)
 
-    def _save_piece(self, source_id: str, kv: KVCache, namespace: str, actor: str) -> None:
-        provenance = Provenance(source=namespace, derived_from=(source_id,), operator="activation.piece")
+    def _save_piece(self, source_id: str, kv: KVCache, namespace: str, actor: str, tally: bool = False) -> None:
+        provenance = Provenance(source=namespace, derived_from=(source_id,), operator=PIECE_OPERATOR)
         cube = kv_cube(kv, namespace=namespace, owner=actor, provenance=provenance,
                        template=template_meta(self.model, self.system))
-        self._piece_cubes[source_id] = self.store.put(cube, actor).id
+        header = self.store.put(cube, actor)
+        self._piece_cubes[source_id] = header.id
+        if tally:
+            self._concat_bytes[namespace] = self._concat_bytes.get(namespace, 0) + header.size_bytes
 
     def _stored(self, namespace: str, actor: str, hot: tuple[MemCube, ...], ids: tuple[int, ...]) -> HotSet | None:
         """A KV cube of exactly this prefix already in the store (e.g. a resumed run), if any."""
