@@ -152,6 +152,7 @@ def test_an_adapter_that_recalls_nothing_is_retired_and_its_memories_stay_in_the
     assert extras["adapter"] is None and extras["served_by"][pet.id] in {"activation", "plaintext"}
     memos.answer("What pet does Ada keep?", NS, ACTOR)  # the same resident set is not distilled again
     assert len(memos.store.list(ACTOR, namespace=NS, kind=Kind.PARAMETER)) == 1
+    assert memos.scheduler.summary()["migrations"] == {"distil_stable": 0, "distil_stable.rejected": 1}
 
 
 def test_lora_merge_grows_the_adapter_by_training_the_new_memory_only(tmp_path, smollm2, minilm):

@@ -5,7 +5,8 @@ Then the adapter is probed (parameter/recall.py): only the memories it reproduce
 are *covered*: each gets a version naming the adapter and leaves the KV budget (the scheduler no longer
 admits it, the composite tier no longer adds its text); the rest stay in the prompt. The adapter moves
 generated -> activated with `covers` and `recall` in its meta. An adapter that covers fewer than
-`min_memories` stands for nothing: it is retired (archived, not served) and what it covered returns to text.
+`min_memories` stands for nothing: it is retired (archived, not served) and what it covered returns to text
+(counted as `distil_stable.rejected` in the scheduler's migrations).
 A resident set already distilled is not distilled again. Needs `tier=all`."""
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class DistilStable(Migrator):
         record(ctx, actor, adapter, self.name, sources, meta={"covers": [], "recall": recall})
         retire(ctx, namespace, adapter, self.name, sources)
         self._uncover(ctx, namespace, ctx.scheduler.covered_in(namespace), adapter)
-        return move(ctx, self.name, sources, None)
+        return move(ctx, f"{self.name}.rejected", sources, None)
 
     def _uncover(self, ctx: MigrationContext, namespace: str, keys: list[str], adapter: str) -> None:
         for key in keys:

@@ -29,4 +29,9 @@ class Migration:
         return changed
 
     def counts(self) -> dict[str, int]:
-        return {rule.name: sum(m.rule == rule.name for m in self.moves) for rule in self.rules}
+        """Moves per rule (every configured rule, 0 if it never moved anything), and per outcome a rule names
+        on its own (e.g. `distil_stable.rejected`)."""
+        counts = dict.fromkeys((rule.name for rule in self.rules), 0)
+        for made in self.moves:
+            counts[made.rule] = counts.get(made.rule, 0) + 1
+        return counts
