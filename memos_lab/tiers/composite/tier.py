@@ -11,8 +11,8 @@ A retrieved memory is *covered* when it is resident (the KV prefix holds it)
 or the namespace's adapter stands for it (the adapter cube's `covers`: the
 sources it was shown to recall, see distil_stable; an adapter trained at
 commit covers all of its `provenance.derived_from`); only uncovered ones are
-added as text. Every
-response reports per tier what served it (`tier_accounting`).
+added as text. Every response reports per tier what served it
+(`tier_accounting`).
 
 With a scheduler, KV residency is the scheduler's (`set_resident`) and so are
 the adapter slots (`detach`); this tier forwards both. The adapter is trained
