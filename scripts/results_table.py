@@ -32,7 +32,8 @@ from memos_lab.atomic import write_json, write_text  # noqa: E402
 COST_COLUMNS = ("recall@5", "recall@10", "search_p50", "search_p95", "answer_p50", "answer_p95", "total_p50",
                 "total_p95", "ttft_p50", "prompt_tokens", "bytes", "bytes_plaintext", "bytes_activation",
                 "bytes_parameter", "ingest_s")
-OPTIONAL_COLUMNS = ("scheduler_s", "migrations", "superseded", "merged")  # shown where some run has them
+# shown where some run has them
+OPTIONAL_COLUMNS = ("scheduler_s", "migrations", "superseded", "merged", "kv_pieces", "adapter_merges")
 
 
 def judged(system_dir: Path) -> dict[str, Any]:
@@ -83,12 +84,13 @@ def row(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def operating_system(metrics: dict[str, Any]) -> dict[str, Any]:
-    """What the scheduler, the migration rules and fusion did: seconds, moves by rule, facts fused."""
+    """What the scheduler, the migration rules and fusion did: seconds, moves by rule, facts fused, KV pieces
+    stored (kv_concat), adapters merged (lora_merge)."""
     scheduling, fusion = metrics.get("scheduling") or {}, metrics.get("fusion") or {}
     moves = scheduling.get("migrations") or {}
     return {"scheduler_s": scheduling.get("scheduler_s"),
             "migrations": ", ".join(f"{rule} {n}" for rule, n in moves.items()) if moves else None,
-            "superseded": fusion.get("superseded"), "merged": fusion.get("merged")}
+            **{key: fusion.get(key) for key in ("superseded", "merged", "kv_pieces", "adapter_merges")}}
 
 
 def breakdowns(metrics: dict[str, Any], headline: str) -> dict[str, Any]:

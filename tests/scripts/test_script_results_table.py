@@ -47,7 +47,8 @@ def test_scheduler_migration_and_fusion_columns_appear_where_a_run_has_them(tmp_
     (os_run / "config.yaml").write_text(yaml.safe_dump({"memory": {"_target_": "evals.systems.FullContext"}}))
     metrics = json.loads((os_run / "metrics.json").read_text())
     metrics |= {"scheduling": {"scheduler_s": 1.5, "migrations": {"promote_hot": 3, "demote_cold": 1}},
-                "fusion": {"merged": 2, "superseded": 4, "operator": "fuse.text_merge"}}
+                "fusion": {"merged": 2, "superseded": 4, "adapter_merges": 1,
+                           "operators": ["fuse.text_merge", "fuse.lora_merge"]}}
     (os_run / "metrics.json").write_text(json.dumps(metrics))
     out = tmp_path / "table"
     table.main([str(tmp_path / "runs"), "--out", str(out)])
@@ -56,7 +57,7 @@ def test_scheduler_migration_and_fusion_columns_appear_where_a_run_has_them(tmp_
     assert made["migrations"] == "promote_hot 3, demote_cold 1" and made["superseded"] == 4
     assert rows["none"]["scheduler_s"] is None and rows["none"]["superseded"] is None
     header = out.with_suffix(".md").read_text().split("\n| system")[1].split("\n")[0]
-    assert header.endswith("| scheduler_s | migrations | superseded | merged |")
+    assert header.endswith("| scheduler_s | migrations | superseded | merged | adapter_merges |")
     _fake_run(tmp_path / "plain_only" / "a")
     table.main([str(tmp_path / "plain_only"), "--out", str(tmp_path / "plain_table")])
     assert "superseded" not in (tmp_path / "plain_table.md").read_text()
