@@ -52,7 +52,9 @@ class BudgetConfig:
 class KVSettings:
     """How the KV tier builds a scheduled prefix (`kv.mode=`, `kv.recompute_tokens=`)."""
 
-    mode: KVMode = KVMode.composed  # composed: one piece per memory; exact: one prefill of the resident set
+    # exact: one prefill of the resident set (answers equal prompting); composed: one piece per memory, cheaper
+    # ticks, approximate answers (on knowledge_update SmolLM2 then echoes the memory list: README, KV residency)
+    mode: KVMode = KVMode.exact
     recompute_tokens: int = 0  # composed: first tokens of each piece recomputed in context (EPIC)
 
     def __post_init__(self) -> None:
