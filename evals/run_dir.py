@@ -111,14 +111,15 @@ def dataset_name(config: dict[str, Any]) -> str:
 
 def system_label(config: dict[str, Any]) -> str:
     """A short name of the memory system a run config built: none, full_context, or
-    memos/<tier>[+<policy>][+<n> migration rules][+<fusion>] (mode, k)."""
+    memos/<tier>[+<policy>][+composed KV][+<n> migration rules][+<fusion>...] (mode, k)."""
     target = config["memory"]["_target_"].rsplit(".", 1)[-1]
     if target != "MemOSSystem":
         return {"NoMemory": "none", "FullContext": "full_context"}.get(target, target)
     policy = (config.get("policy") or {}).get("_target_")
     rules = len(config.get("migration") or {})
-    extras = [policy.rsplit(".", 2)[-2] if policy else "", f"{rules} migration rules" if rules else "",
-              *fusion_names(config.get("fusion") or {})]
+    composed = bool(policy) and (config.get("kv") or {}).get("mode") == "composed"  # exact is the default
+    extras = [policy.rsplit(".", 2)[-2] if policy else "", "composed KV" if composed else "",
+              f"{rules} migration rules" if rules else "", *fusion_names(config.get("fusion") or {})]
     name = "+".join([tier_name(config), *filter(None, extras)])
     return f"memos/{name} ({config['memory']['mode']}, k={config['memory']['top_k']})"
 

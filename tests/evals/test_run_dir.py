@@ -56,6 +56,9 @@ def test_threads_are_shared_with_other_live_runs(tmp_path):
     (["+system=kv_lru"], "memos/activation+lru (hybrid, k=10)"),
     (["+system=plaintext", "fusion=text_merge"], "memos/plaintext+text_merge (hybrid, k=10)"),
     (["+system=all", "fusion=text_merge"], "memos/all+lru+5 migration rules+text_merge (hybrid, k=10)"),
+    (["+system=kv_lru", "kv.mode=composed"], "memos/activation+lru+composed KV (hybrid, k=10)"),
+    (["+system=all", "fusion=[kv_concat,lora_merge]"],
+     "memos/all+lru+5 migration rules+kv_concat+lora_merge (hybrid, k=10)"),
 ])
 def test_a_system_label_names_tier_policy_migration_and_fusion(overrides, label):
     from omegaconf import OmegaConf
