@@ -100,11 +100,12 @@ class ParameterTier(AnswerTier):
         inputs -> merged); otherwise all of `cubes` are distilled anew (`prepare`)."""
         current = self.cube_ids.get(namespace)
         if self.merger is None or current is None:
-            return self.prepare(namespace, actor, cubes)
+            self.prepare(namespace, actor, cubes)
+            return
         held = set(memory_sources(self.store.header(current, actor)))
         new = [c for c in cubes if c.id not in held]
         if not new:
-            return None
+            return
         self.prepare(namespace, actor, new)
         inputs = [self.store.get(cube_id, actor, touch=False) for cube_id in (current, self.cube_ids[namespace])]
         merged = self.merger.fuse(self.server, *inputs)
@@ -113,7 +114,6 @@ class ParameterTier(AnswerTier):
         for cube in inputs:
             self.store.transition(cube.id, actor, Lifecycle.MERGED)
         self.attach(namespace, actor, header.id)
-        return None
 
     def _recipe(self, plaintext: Sequence[MemCube]) -> str:
         """What an adapter is a function of: the base weights, the memories, the training config, the QA writer."""
