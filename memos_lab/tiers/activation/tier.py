@@ -123,7 +123,7 @@ class ActivationTier(AnswerTier):
         self._piece_cubes: dict[str, str] = {}  # memory cube id -> stored piece cube id
         self.concat_retrieved = False  # fusion=kv_concat: retrieved lines join the prefix as pieces (operators/)
         self._concat_builders: dict[tuple[str, str], ComposedPrefix] = {}  # (namespace, system) -> kv_concat pieces
-        self._concat_bytes: dict[str, int] = {}  # namespace -> bytes of the pieces kv_concat stored
+        self._piece_bytes: dict[str, int] = {}  # namespace -> bytes of the KV pieces stored (composed, kv_concat)
         self._recompute_tokens = recompute_tokens
         self.bytes_per_token = _bytes_per_token(model)
 
@@ -192,18 +192,18 @@ class ActivationTier(AnswerTier):
         if own:
             key = (namespace, self.system)  # pieces are prefilled after the system header
             builder = self._concat_builders.get(key) or self._concat_builders.setdefault(
-                key, self._composed(namespace, actor, tally=True))
+                key, self._composed(namespace, actor, persist=True))
         built = builder.build([(c.id, c.text) for c in cubes])
         if own:
             builder.forget({c.id for c in cubes})  # stored pieces are read back on their next retrieval
         return built
 
     def bytes_stored(self, namespaces: Sequence[str] | None = None) -> int:
-        """Bytes of the KV held for `namespaces` (default: all): stored prefix cubes and resident pieces, and the
-        pieces kv_concat stored."""
-        chosen = set(self._hot) | set(self._concat_bytes) if namespaces is None else set(namespaces)
+        """Bytes of the KV held for `namespaces` (default: all): each prefix (a stored cube, or the resident one
+        the scheduler built), plus every piece stored (scheduled composed pieces, kv_concat's)."""
+        chosen = set(self._hot) | set(self._piece_bytes) if namespaces is None else set(namespaces)
         return sum(self._hot[n].kv_bytes for n in chosen if n in self._hot) + sum(
-            self._concat_bytes.get(n, 0) for n in chosen)
+            self._piece_bytes.get(n, 0) for n in chosen)
 
     def hot(self, namespace: str) -> HotSet:
         return self._hot.get(namespace, HotSet())
@@ -243,26 +243,25 @@ class ActivationTier(AnswerTier):
             return ExactPrefix(self.model, self.system)
         return self._composed(namespace, actor)
 
-    def _composed(self, namespace: str, actor: str, tally: bool = False) -> ComposedPrefix:
-        """A composed-prefix builder; `tally`: the bytes of the pieces it stores count as this tier's."""
-        if not self.persist_pieces and not tally:
+    def _composed(self, namespace: str, actor: str, persist: bool = False) -> ComposedPrefix:
+        """A composed-prefix builder; its pieces are stored when `persist` or `persist_pieces` says so."""
+        if not (persist or self.persist_pieces):
             return ComposedPrefix(self.model, self.system, self._recompute_tokens)
         return ComposedPrefix(self.model, self.system, self._recompute_tokens,
                               load=lambda key: self._load_piece(key, actor),
-                              save=lambda key, kv: self._save_piece(key, kv, namespace, actor, tally))
+                              save=lambda key, kv: self._save_piece(key, kv, namespace, actor))
 
     def _load_piece(self, source_id: str, actor: str) -> KVCache | None:
         piece_id = self._piece_cubes.get(source_id)
         return None if piece_id is None else kv_from_cube(self.store.get(piece_id, actor, touch=False), self.model)
 
-    def _save_piece(self, source_id: str, kv: KVCache, namespace: str, actor: str, tally: bool = False) -> None:
+    def _save_piece(self, source_id: str, kv: KVCache, namespace: str, actor: str) -> None:
         provenance = Provenance(source=namespace, derived_from=(source_id,), operator=PIECE_OPERATOR)
         cube = kv_cube(kv, namespace=namespace, owner=actor, provenance=provenance,
                        template=template_meta(self.model, self.system))
         header = self.store.put(cube, actor)
         self._piece_cubes[source_id] = header.id
-        if tally:
-            self._concat_bytes[namespace] = self._concat_bytes.get(namespace, 0) + header.size_bytes
+        self._piece_bytes[namespace] = self._piece_bytes.get(namespace, 0) + header.size_bytes
 
     def _stored(self, namespace: str, actor: str, hot: tuple[MemCube, ...], ids: tuple[int, ...]) -> HotSet | None:
         """A KV cube of exactly this prefix already in the store (e.g. a resumed run), if any."""

@@ -67,7 +67,7 @@ def test_recomputing_whole_pieces_gives_the_exact_prefix(model, store, cubes):
     assert repaired_error < 1e-3 < composed_error
 
 
-def test_pieces_are_stored_cubes_reloaded_on_readmission(model, store, cubes):
+def test_pieces_are_stored_cubes_reloaded_on_readmission_and_counted(model, store, cubes):
     _stored(store, cubes)
     tier = _tier(model, store, "composed")
     tier.set_resident(NS, ACTOR, cubes[:2])
@@ -77,6 +77,8 @@ def test_pieces_are_stored_cubes_reloaded_on_readmission(model, store, cubes):
     tier.set_resident(NS, ACTOR, cubes[1:2])  # cubes[0] evicted
     back = tier.set_resident(NS, ACTOR, cubes[:2])
     assert back.built.pieces_loaded == 1 and back.built.pieces_built == 0
+    stored_bytes = sum(p.size_bytes for p in store.list(ACTOR, namespace=NS, kind=Kind.ACTIVATION))
+    assert tier.bytes_stored() == tier.hot(NS).kv_bytes + stored_bytes  # the resident prefix and every stored piece
 
 
 @pytest.mark.parametrize("mode", ["exact", "composed"])
