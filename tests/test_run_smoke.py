@@ -28,6 +28,9 @@ SHRINK = {
     "fusion_tiers_knowledge_update": ["dataset.users=1", "dataset.facts_per_user=1", "dataset.categories=[current]",
                                       "fusion=text_merge"],
     "fusion_tiers_locomo": ["dataset.sample_ids=[26]", "dataset.question_sample=1", "fusion=text_merge"],
+    "fusion_all_knowledge_update": ["dataset.users=1", "dataset.facts_per_user=1", "dataset.past_per_fact=1",
+                                    "dataset.categories=[current]", "+system=all_quick",
+                                    "fusion=[text_merge,kv_concat,lora_merge]"],
     "fusion_kv_concat_locomo": ["dataset.sample_ids=[26]", "dataset.question_sample=1", "+system=kv",
                                 "fusion=kv_concat"],
 }
