@@ -2,8 +2,9 @@
 YAMLs over the local LoCoMo and LongBench files (tasks/), scored by each dataset's own scorer.
 
 Importing this package registers the model name lazily (nothing heavy is imported until lm-eval
-builds it). lm-eval 0.4 finds external models only when something imports them, so the CLI is
-`python -m evals.lm_eval_bridge ...` (lm-eval's own arguments; see README.md).
+builds it). lm-eval 0.4.13 finds external models only when something imports them, so the CLI is
+`lm_eval ...` after `python -m evals.lm_eval_plugin install`, or `python -m evals.lm_eval_bridge ...`
+(lm-eval's own arguments; see README.md).
 """
 
 from pathlib import Path

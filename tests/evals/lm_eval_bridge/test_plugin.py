@@ -1,0 +1,49 @@
+"""The lm-eval plugin: its .pth makes lm-eval 0.4.13's registry know the `lm_eval.models` entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from evals.lm_eval_plugin import PTH_NAME, install, main, uninstall
+
+PROBE = """
+import site, sys
+if len(sys.argv) > 1:
+    site.addsitedir(sys.argv[1])
+from lm_eval.api.registry import get_model
+try:
+    print(get_model("memos").__name__, get_model("hf").__name__)
+except ValueError as error:
+    print("unknown", str(error)[:60])
+"""
+
+
+def _probe(*site_dir) -> str:
+    result = subprocess.run([sys.executable, "-c", PROBE, *map(str, site_dir)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_the_pth_registers_memos_beside_lm_evals_own_models_and_uninstall_removes_it(tmp_path):
+    assert _probe().startswith("unknown")  # lm-eval 0.4.13 alone reads no entry points
+    path = install(tmp_path)
+    assert path == tmp_path / PTH_NAME and path.read_text().startswith("import ")
+    assert _probe(tmp_path) == "MemosLM HFLM"
+    uninstall(tmp_path)
+    assert not path.exists() and _probe(tmp_path).startswith("unknown")
+
+
+def test_the_pth_line_is_harmless_where_the_package_is_gone(tmp_path):
+    (tmp_path / PTH_NAME).write_text(install(tmp_path).read_text().replace("evals.lm_eval_plugin", "no_such_pkg.x"))
+    result = subprocess.run([sys.executable, "-c", f"import site; site.addsitedir({str(tmp_path)!r}); print('ok')"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok" and "Error processing" not in result.stderr
+
+
+def test_the_command_installs_reports_and_uninstalls(tmp_path, capsys):
+    for action, said in (("status", "not installed"), ("install", "installed"), ("status", "installed"),
+                         ("uninstall", "uninstalled")):
+        assert main([action, "--site-dir", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.startswith(f"{said}: ")
