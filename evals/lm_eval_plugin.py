@@ -52,6 +52,9 @@ class _RegistersAfterExec(importlib.abc.Loader):
         self.loader.exec_module(module)
         register_entry_points(module)
 
+    def __getattr__(self, name):  # get_source, get_code, is_package...: the file loader's own
+        return getattr(self.loader, name)
+
 
 class _RegistryWatcher(importlib.abc.MetaPathFinder):
     """Finds nothing itself; wraps the loader of lm-eval's registry module so the entry points follow it."""

@@ -11,7 +11,9 @@ PROBE = """
 import site, sys
 if len(sys.argv) > 1:
     site.addsitedir(sys.argv[1])
+from lm_eval.api import registry
 from lm_eval.api.registry import get_model
+assert registry.__loader__.get_source("lm_eval.api.registry")  # the wrapped loader still reads its source
 try:
     print(get_model("memos").__name__, get_model("hf").__name__)
 except ValueError as error:
