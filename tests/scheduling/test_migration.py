@@ -119,6 +119,18 @@ def _distil_twice(memos, question):
     return memory
 
 
+def test_distil_stable_leaves_a_superseded_resident_memory_out_of_the_adapter(tmp_path, smollm2, minilm):
+    """History at a date keeps superseded memories resident; distilled, undistil would retire the adapter at once."""
+    rules = [("distil_stable", {"window": 1, "min_memories": 1, "min_recall": 0.0}), ("undistil", {})]
+    memos = _memos(tmp_path, smollm2, minilm, rules, kv_tokens=200)
+    pet = memos.answer("What pet does Ada keep?", NS, ACTOR).retrieved[0]
+    memos.store.transition(pet.id, ACTOR, Lifecycle.ARCHIVED)  # superseded after it became resident
+    home = _distil_twice(memos, "Where does Dev live?")
+    assert pet.id in memos.scheduler.cache
+    adapter = memos.store.header(memos.tier.parameter.cube_ids[NS], ACTOR)
+    assert adapter.provenance.derived_from == (home.id,) and adapter.state is Lifecycle.ACTIVATED
+
+
 def test_distil_stable_covers_only_the_memories_its_adapter_recalls(tmp_path, smollm2, minilm):
     distil = {**TINY, "rank": 8, "alpha": 16.0, "steps": 20, "lr": 3e-3}
     rule = {"window": 1, "min_memories": 1, "min_recall": 0.5}

@@ -1,5 +1,7 @@
-"""distil_stable: a namespace whose resident memories stayed the same (ids and content) for `window` ticks is
-distilled, in the scheduler's time, into one LoRA adapter cube (with the memories it already covered).
+"""distil_stable: a namespace whose resident current memories stayed the same (ids and content) for `window`
+ticks is distilled, in the scheduler's time, into one LoRA adapter cube (with the memories it already
+covered). Superseded memories kept resident for questions about the past are left out: undistil would
+retire an adapter made from them at once.
 
 Then the adapter is probed (parameter/recall.py): only the memories it reproduces (recall >= `min_recall`)
 are *covered*: each gets a version naming the adapter and leaves the KV budget (the scheduler no longer
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from memos_lab.cube import Lifecycle
+from memos_lab.lifecycle import SERVED
 from memos_lab.scheduling.migration.base import MigrationContext, Migrator, Move
 from memos_lab.scheduling.migration.moves import move, record, retire
 
@@ -53,7 +56,9 @@ class DistilStable(Migrator):
         scheduler = ctx.scheduler
         keys = [k for k in scheduler.cache.resident if scheduler.cubes[k].namespace == namespace]
         actor = scheduler.actors[namespace]
-        resident = frozenset((k, ctx.store.header(k, actor).content_hash) for k in keys)
+        headers = [ctx.store.header(k, actor) for k in keys]
+        # a superseded memory may stay resident (history at a date serves it) but is not stable knowledge
+        resident = frozenset((h.id, h.content_hash) for h in headers if h.state in SERVED)
         previous, since = self.stable.get(namespace, (None, ctx.tick))
         self.stable[namespace] = (resident, since if previous == resident else ctx.tick)
         if resident == self.distilled.get(namespace):
