@@ -1,88 +1,45 @@
-"""`lm_eval --model memos` with lm-eval 0.4.13: the `lm_eval.models` entry points, read at import time.
+"""`lm_eval --model memos` with lm-eval 0.4.13: install a `.pth` that reads the `lm_eval.models` entry points.
 
 lm-eval releases after 0.4.13 register the models that packages declare under the `lm_eval.models`
-entry-point group (upstream PR #4013); 0.4.13, the newest on PyPI, knows only its own. Installing this
-plugin (`python -m evals.lm_eval_plugin install`) writes one `.pth` line into site-packages. At each
-interpreter start it puts a finder on `sys.meta_path` that does nothing until `lm_eval.api.registry`
-is imported, then registers every declared `lm_eval.models` entry point the registry lacks (after
-lm-eval's own models, which it imports lazily, as strings). Where lm-eval already reads entry points
-it registers nothing. Only the standard library is imported here: the line runs in every Python
-process of the environment. `uninstall` removes the line; `status` says whether it is there.
+entry-point group (upstream PR #4013); 0.4.13, the newest on PyPI, knows only its own. `install` writes
+one line, `memos_lab_lm_eval.pth`, into this environment's site-packages (or `--site-dir`); at each
+interpreter start it loads `evals/lm_eval_hook.py` of this checkout by its path (never the `evals`
+package) and lets it watch for lm-eval's registry. A moved or deleted checkout makes the line do
+nothing. `uninstall` removes it; `status` says whether it is there and which hook it loads.
+
+    python -m evals.lm_eval_plugin install|uninstall|status [--site-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.abc
-import importlib.machinery
-import importlib.metadata as md
 import sys
 import sysconfig
 from pathlib import Path
 
-REGISTRY = "lm_eval.api.registry"
-GROUP = "lm_eval.models"
 PTH_NAME = "memos_lab_lm_eval.pth"
-# a .pth line runs only if it starts with "import"; a package uninstalled later must not break startup
-PTH_LINE = ('import sys; exec("try:\\n import evals.lm_eval_plugin as p\\nexcept ImportError:\\n pass\\n'
-            'else:\\n p.watch()")\n')
+HOOK = Path(__file__).resolve().with_name("lm_eval_hook.py")
+HOOK_MODULE = "memos_lab_lm_eval_hook"
+# a .pth line runs only if it starts with "import"; its own namespace ({}) keeps site's clean
+_LOADER = ("import importlib.util as u, os, sys\n"
+           "if os.path.isfile({path!r}) and {name!r} not in sys.modules:\n"
+           " s = u.spec_from_file_location({name!r}, {path!r})\n"
+           " m = sys.modules[{name!r}] = u.module_from_spec(s)\n"
+           " s.loader.exec_module(m)\n"
+           " m.watch()\n")
 
 
-def register_entry_points(registry_module) -> list[str]:
-    """Register the declared `lm_eval.models` entry points the registry lacks; the names added."""
-    import lm_eval.models  # noqa: F401  lm-eval's own models, registered lazily; an empty registry would skip them
-
-    registry = registry_module.model_registry
-    added = []
-    for entry_point in md.entry_points(group=GROUP):
-        if entry_point.name not in registry:
-            registry.register(entry_point.name, target=entry_point)
-            added.append(entry_point.name)
-    return added
-
-
-class _RegistersAfterExec(importlib.abc.Loader):
-    def __init__(self, loader) -> None:
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module) -> None:
-        self.loader.exec_module(module)
-        register_entry_points(module)
-
-    def __getattr__(self, name):  # get_source, get_code, is_package...: the file loader's own
-        return getattr(self.loader, name)
-
-
-class _RegistryWatcher(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; wraps the loader of lm-eval's registry module so the entry points follow it."""
-
-    def find_spec(self, fullname, path, target=None):
-        if fullname != REGISTRY:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _RegistersAfterExec(spec.loader)
-        return spec
-
-
-def watch() -> None:
-    """Register the entry points now if lm-eval's registry is loaded, else when it is."""
-    if REGISTRY in sys.modules:
-        register_entry_points(sys.modules[REGISTRY])
-    elif not any(isinstance(finder, _RegistryWatcher) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _RegistryWatcher())
+def pth_line(hook: Path = HOOK) -> str:
+    return f"import sys; exec({_LOADER.format(path=str(hook), name=HOOK_MODULE)!r}, {{}})\n"
 
 
 def pth_path(site_dir: Path | None = None) -> Path:
     return Path(site_dir or sysconfig.get_paths()["purelib"]) / PTH_NAME
 
 
-def install(site_dir: Path | None = None) -> Path:
+def install(site_dir: Path | None = None, hook: Path = HOOK) -> Path:
     path = pth_path(site_dir)
-    path.write_text(PTH_LINE)
+    path.write_text(pth_line(hook))
     return path
 
 
@@ -97,11 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("install", "uninstall", "status"))
     parser.add_argument("--site-dir", type=Path, help="where the .pth goes (default: this environment's site-packages)")
     args = parser.parse_args(argv)
+    path = pth_path(args.site_dir)
     if args.action == "status":
-        path = pth_path(args.site_dir)
-        print(f"{'installed' if path.exists() else 'not installed'}: {path}")
+        print(f"installed: {path} (loads {HOOK})" if path.exists() else f"not installed: {path}")
         return 0
-    path = (install if args.action == "install" else uninstall)(args.site_dir)
+    (install if args.action == "install" else uninstall)(args.site_dir)
     print(f"{args.action}ed: {path}")
     return 0
 
