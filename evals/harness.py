@@ -27,7 +27,8 @@ def evaluate(
     with tqdm(total=total, initial=len(done), desc=f"{system.name}", unit="q") as progress:
         for episode in episodes:
             pending = [q for q in episode.questions if q.qid not in done]
-            if not pending:
+            if not pending:  # answered before a resume: its memory still counts in the run's costs
+                system.restore(episode)
                 continue
             progress.set_postfix_str(f"ingest {episode.episode_id}")
             built = {"episode": episode.episode_id, "ingest_s": _timed_ingest(system, episode)}

@@ -35,6 +35,12 @@ class MemorySystem(ABC):
     @abstractmethod
     def answer(self, question: Question) -> SystemAnswer: ...
 
+    def restore(self, episode: Episode) -> None:
+        """An episode every question of which was answered before this run resumed: count it in the costs
+        (`bytes_stored`) without answering from it. By default it is ingested again; a system that can count
+        it cheaply overrides this."""
+        self.ingest(episode)
+
     def plan(self, questions: Sequence[Question]) -> None:  # noqa: B027 (optional hook)
         """Called after `ingest` with the questions to come, in order (a clairvoyant policy uses it)."""
 

@@ -21,7 +21,7 @@ from evals.datasets.episode import Episode, EventKind, MemoryEvent, Question
 from evals.systems.base import MemorySystem, SystemAnswer
 from memos_lab.models.hf_local import HFCausalLM
 from memos_lab.prompts import SYSTEM, MemoryPrompt, format_memories
-from memos_lab.tiers.activation.build import build_memory_kv
+from memos_lab.tiers.activation.build import build_memory_kv, kv_bytes_per_token, system_turn_ids
 from memos_lab.tiers.activation.inject import generate_with_kv
 
 log = logging.getLogger(__name__)
@@ -73,12 +73,21 @@ class FullContext(MemorySystem):
     def ingest(self, episode: Episode) -> None:
         self.system = episode.instruction or SYSTEM
         self.answer_tokens = episode.max_answer_tokens or self.max_new_tokens
-        events = _fitting(episode.events, self.truncation)(episode.events, self.model.count_tokens, self.budget)
+        events = self._in_context(episode)
         self.events_in_context = tuple(e.event_id for e in events)
         self.events_total = len(episode.events)
         self.memory = format_memories([e.memory_line() for e in events])
         self.kv = build_memory_kv(self.model, self.memory, self.system)
         self.prefix_bytes[episode.episode_id] = self.kv.nbytes
+
+    def restore(self, episode: Episode) -> None:
+        """The bytes of the episode's prefix from its token count: the same sum as a prefill, without one."""
+        memory = format_memories([e.memory_line() for e in self._in_context(episode)])
+        tokens = len(system_turn_ids(self.model, memory, episode.instruction or SYSTEM))
+        self.prefix_bytes[episode.episode_id] = tokens * kv_bytes_per_token(self.model)
+
+    def _in_context(self, episode: Episode) -> list[MemoryEvent]:
+        return _fitting(episode.events, self.truncation)(episode.events, self.model.count_tokens, self.budget)
 
     def answer(self, question: Question) -> SystemAnswer:
         input_ids = self.model.chat_ids(MemoryPrompt(self.memory, question.for_model(), self.system).messages())

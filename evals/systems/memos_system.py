@@ -83,7 +83,7 @@ class MemOSSystem(MemorySystem):
         self.answer_style = self.memos.tier.system, self.memos.tier.max_new_tokens  # the configured defaults
 
     def ingest(self, episode: Episode) -> None:
-        self.namespace, self.actor = episode.namespace, f"speakers-{episode.episode_id}"
+        self.namespace, self.actor = episode.namespace, _actor(episode)
         self.ingested[self.namespace] = self.actor
         system, max_new_tokens = self.answer_style
         self.memos.tier.set_answer_style(episode.instruction or system, episode.max_answer_tokens or max_new_tokens)
@@ -94,6 +94,10 @@ class MemOSSystem(MemorySystem):
             self.memos.remember(items, self.namespace, self.actor)
         self.memos.fuse(self.namespace, self.actor)  # a no-op without fusion; fusing again changes nothing
         self.memos.commit(self.namespace, self.actor)
+
+    def restore(self, episode: Episode) -> None:
+        """The store already holds the episode: its cubes count in the costs, nothing is re-indexed."""
+        self.ingested[episode.namespace] = _actor(episode)
 
     def answer(self, question: Question) -> SystemAnswer:
         answer = self.memos.answer(question.for_model(), self.namespace, self.actor, query=question.question)
@@ -129,6 +133,10 @@ class MemOSSystem(MemorySystem):
     def bytes_stored(self) -> dict[str, int]:
         """Bytes per tier over every conversation this system ingested."""
         return self.memos.bytes_stored(self.ingested.items())
+
+
+def _actor(episode: Episode) -> str:
+    return f"speakers-{episode.episode_id}"
 
 
 def _memory_item(episode: Episode, event: MemoryEvent) -> MemoryItem:

@@ -36,6 +36,15 @@ def build_memory_kv(model, memory: str, system: str = SYSTEM) -> KVCache:
     return prefill(model, system_turn_ids(model, memory, system))
 
 
+def kv_bytes_per_token(model) -> int:
+    """KV bytes one token costs: layers x (keys + values) x kv heads x head dim x dtype size."""
+    fingerprint = model.fingerprint()
+    import torch
+
+    element = torch.tensor([], dtype=getattr(torch, fingerprint["dtype"])).element_size()
+    return fingerprint["num_layers"] * 2 * fingerprint["num_kv_heads"] * fingerprint["head_dim"] * element
+
+
 def prefill(model, token_ids: Sequence[int], context: KVCache | None = None) -> KVCache:
     """Run the model over `token_ids` and keep their keys and values.
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from memos_lab.cube import Kind, MemCube, Provenance
 from memos_lab.prompts import SYSTEM, MemoryPrompt, format_memories
-from memos_lab.tiers.activation.build import prefill, system_turn_ids, template_meta
+from memos_lab.tiers.activation.build import kv_bytes_per_token, prefill, system_turn_ids, template_meta
 from memos_lab.tiers.activation.hot import SelectHot, most_recent
 from memos_lab.tiers.activation.inject import generate_with_kv
 from memos_lab.tiers.activation.kv import KVCache
@@ -120,7 +120,7 @@ class ActivationTier(AnswerTier):
         self._builders: dict[str, ExactPrefix | ComposedPrefix] = {}  # namespace -> its scheduled prefix builder
         self._piece_cubes: dict[str, str] = {}  # memory cube id -> stored piece cube id
         self._recompute_tokens = recompute_tokens
-        self.bytes_per_token = _bytes_per_token(model)
+        self.bytes_per_token = kv_bytes_per_token(model)
 
     def prepare(self, namespace: str, actor: str, cubes: Sequence[MemCube]) -> None:
         """Without a scheduler: make the hot set of `select_hot` resident (one stored cube)."""
@@ -259,15 +259,6 @@ def _extras(hot: HotSet, kv: KVCache | None, reused: int, retrieved_added: int) 
         "hot_memories": len(hot.cubes),
         "retrieved_added": retrieved_added,
     }
-
-
-def _bytes_per_token(model) -> int:
-    """KV bytes one token costs: layers x (keys + values) x kv heads x head dim x dtype size."""
-    fingerprint = model.fingerprint()
-    import torch
-
-    element = torch.tensor([], dtype=getattr(torch, fingerprint["dtype"])).element_size()
-    return fingerprint["num_layers"] * 2 * fingerprint["num_kv_heads"] * fingerprint["head_dim"] * element
 
 
 def _require(ok: bool, key: str, value: Any, why: str) -> None:

@@ -32,3 +32,13 @@ def test_prefix_cached_answers_equal_plain_prompting(smollm2, locomo_episodes):
     assert all(a.extras["kv_reused_tokens"] > 300 for a in answers)
     assert system.events_in_context[-1] == episode.events[-1].event_id
     assert system.bytes_stored()["activation"] > 0
+
+
+def test_a_restored_episode_counts_the_bytes_its_prefill_would(smollm2, locomo_episodes):
+    """A resumed run restores the episodes it answered before without pre-filling them again."""
+    episode = locomo_episodes["26"]
+    built, restored = (FullContext(smollm2, reserve_tokens=smollm2.context_window - 400) for _ in range(2))
+    built.ingest(episode)
+    restored.restore(episode)
+    assert restored.bytes_stored() == built.bytes_stored() and built.bytes_stored()["activation"] > 0
+    assert restored.kv is None  # nothing was pre-filled

@@ -1,6 +1,7 @@
 import pytest
 
-from evals.datasets.locomo import episode_of
+from evals.datasets.locomo import LocomoDataset, episode_of
+from evals.harness import evaluate
 from evals.locomo.loader import select
 from evals.systems.memos_system import MemOSSystem
 from evals.systems.no_memory import NoMemory
@@ -48,3 +49,21 @@ def test_bytes_stored_counts_every_conversation_not_the_last(smollm2, minilm, lo
         system.ingest(episode_of(conversation))
     lines = [f"[{t.date_time}] {t.speaker}: {t.text}" for c in conversations for t in c.turns]
     assert system.bytes_stored()["plaintext"] == sum(len(line.encode()) for line in lines)
+
+
+def test_a_resumed_run_counts_the_bytes_of_episodes_answered_before_it(smollm2, minilm, tmp_path):
+    """The first process answers both conversations; the resumed one has nothing left to answer, and still
+    reports the memory of both (it used to count only the episodes it ingested itself)."""
+    dataset = LocomoDataset(sample_ids=["26", "30"], max_questions=1)
+    episodes = dataset.load()
+
+    def run() -> MemOSSystem:
+        system = MemOSSystem(smollm2, minilm, PlaintextTier, store_dir=str(tmp_path / "store"), top_k=2)
+        evaluate(system, dataset, episodes, tmp_path / "run")
+        return system
+
+    first = run().bytes_stored()
+    resumed = run().bytes_stored()
+    assert resumed == first and first["plaintext"] > 0
+    lines = [e.memory_line() for episode in episodes for e in episode.events]
+    assert first["plaintext"] == sum(len(line.encode()) for line in lines)
