@@ -65,5 +65,5 @@ def watch() -> None:
     """Register the entry points now if lm-eval's registry is loaded, else when it is."""
     if REGISTRY in sys.modules:
         register_entry_points(sys.modules[REGISTRY])
-    elif not any(type(finder).__name__ == _RegistryWatcher.__name__ for finder in sys.meta_path):
+    elif not any(isinstance(finder, _RegistryWatcher) for finder in sys.meta_path):
         sys.meta_path.insert(0, _RegistryWatcher())

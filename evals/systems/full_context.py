@@ -71,23 +71,23 @@ class FullContext(MemorySystem):
         self.prefix_bytes: dict[str, int] = {}  # episode -> bytes of its pre-filled prefix
 
     def ingest(self, episode: Episode) -> None:
-        self.system = episode.instruction or SYSTEM
         self.answer_tokens = episode.max_answer_tokens or self.max_new_tokens
-        events = self._in_context(episode)
+        events, self.memory, self.system = self._prefix(episode)
         self.events_in_context = tuple(e.event_id for e in events)
         self.events_total = len(episode.events)
-        self.memory = format_memories([e.memory_line() for e in events])
         self.kv = build_memory_kv(self.model, self.memory, self.system)
         self.prefix_bytes[episode.episode_id] = self.kv.nbytes
 
     def restore(self, episode: Episode) -> None:
         """The bytes of the episode's prefix from its token count: the same sum as a prefill, without one."""
-        memory = format_memories([e.memory_line() for e in self._in_context(episode)])
-        tokens = len(system_turn_ids(self.model, memory, episode.instruction or SYSTEM))
+        _, memory, system = self._prefix(episode)
+        tokens = len(system_turn_ids(self.model, memory, system))
         self.prefix_bytes[episode.episode_id] = tokens * kv_bytes_per_token(self.model)
 
-    def _in_context(self, episode: Episode) -> list[MemoryEvent]:
-        return _fitting(episode.events, self.truncation)(episode.events, self.model.count_tokens, self.budget)
+    def _prefix(self, episode: Episode) -> tuple[list[MemoryEvent], str, str]:
+        """The episode's events that fit, the memory text they make, and the system turn it goes in."""
+        events = _fitting(episode.events, self.truncation)(episode.events, self.model.count_tokens, self.budget)
+        return events, format_memories([e.memory_line() for e in events]), episode.instruction or SYSTEM
 
     def answer(self, question: Question) -> SystemAnswer:
         input_ids = self.model.chat_ids(MemoryPrompt(self.memory, question.for_model(), self.system).messages())
