@@ -41,5 +41,9 @@ class RecordsFile:
     def append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(self.line(record))
             handle.flush()
+
+    @staticmethod
+    def line(record: dict[str, Any]) -> str:
+        return json.dumps(record, ensure_ascii=False) + "\n"

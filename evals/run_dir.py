@@ -5,7 +5,10 @@ environment (git commit, dirty tree, package versions, machine) and metrics.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,26 @@ def environment(repo: Path, command: str, **dataset_and_scoring: Any) -> dict[st
 
 # Keys that may differ between a run and its resumption: how it runs or is judged, not what it measures.
 RESUMABLE_DIFFERENCES = ("torch_threads", "print_table", "logger", "compare_with", "judge")
+
+
+class RunDirBusyError(UserError):
+    """Another live process (a run, its resumption, an adoption) holds the run directory."""
+
+
+@contextlib.contextmanager
+def exclusive(run_dir: Path) -> Iterator[None]:
+    """Hold `run_dir` for this process; a second process is refused instead of writing records beside it.
+
+    The lock is the kernel's (flock on `run_dir/.lock`): it goes with the
+    process, even one killed by SIGKILL, so it never needs cleaning up."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunDirBusyError(f"{run_dir} is in use by another live process (a run of it, or an adoption); "
+                                  "wait for it, or stop it (SIGTERM, it can be resumed) and retry") from None
+        yield
 
 
 class RunDirMismatchError(ValueError):
@@ -49,7 +72,7 @@ def begin(run_dir: Path, config: dict[str, Any], environment_record: dict[str, A
             f"{run_dir} holds a run of another config ({', '.join(differing[:8])} differ); "
             "resume with the same overrides, or choose a new hydra.run.dir"
         )
-    first = json.loads(env_path.read_text(encoding="utf-8")) if env_path.exists() else {}
+    first = read_json(env_path) if env_path.exists() else {}
     first.setdefault("resumed", []).append(environment_record)
     write_json(env_path, first)
     return True
@@ -60,6 +83,19 @@ def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     flat_old, flat_new = flatten(old), flatten(new)
     keys = sorted(set(flat_old) | set(flat_new))
     return [k for k in keys if flat_old.get(k) != flat_new.get(k) and not k.startswith(RESUMABLE_DIFFERENCES)]
+
+
+def environments(environment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every environment record behind a run's answers: its first start, each resumption, and, for each shard it
+    adopted records from (evals/adopt.py), the adopting command and the shard's own records."""
+    records = [environment, *environment.get("resumed", [])]
+    for adoption in environment.get("adopted", []):
+        records += [adoption["by"], *environments(adoption["environment"])]
+    return records
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 class RunDirError(UserError):
@@ -79,8 +115,8 @@ def read_run(run_dir: Path) -> dict[str, Any]:
         return {
             "dir": run_dir,
             "config": yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {},
-            "environment": json.loads((run_dir / "environment.json").read_text(encoding="utf-8")),
-            "status": json.loads((run_dir / "status.json").read_text(encoding="utf-8")).get("status"),
+            "environment": read_json(run_dir / "environment.json"),
+            "status": read_json(run_dir / "status.json").get("status"),
             "metrics": read_metrics(run_dir),
         }
     except (ValueError, yaml.YAMLError) as error:
@@ -148,7 +184,7 @@ def system_dirs(run: dict[str, Any]) -> dict[str, Path]:
 def read_metrics(system_dir: Path) -> dict[str, Any] | None:
     """A system folder's metrics.json (a run's, or a baseline's), None before it is written."""
     path = system_dir / "metrics.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return read_json(path) if path.exists() else None
 
 
 def systems_of(run: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from evals.config import validate
 from evals.harness import evaluate
 from evals.metrics import summarise
-from evals.run_dir import begin, environment, write_json
+from evals.run_dir import begin, environment, exclusive, write_json
 from evals.scheduler_ticks import write_ticks
 from evals.summary import print_comparison, print_summary
 from evals.threads import default_threads, register_live_run
@@ -92,11 +92,12 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     record = environment(REPO_ROOT, command, dataset_path=dataset.path, dataset_sha256=dataset.sha256,
                          scoring_version=dataset.scoring_version) | {"torch_threads": threads}
-    begin(run_dir, config, record)
-    model = instantiate(cfg.model)
-    system = build_system(cfg, cfg.memory, model)
-    metrics = _evaluate(cfg, system, dataset, episodes, run_dir, config)
-    rows = {system.name: metrics} | _baselines(cfg, model, dataset, episodes, run_dir)
+    with exclusive(run_dir):  # a second process resuming it (or adopting into it) is refused, not interleaved
+        begin(run_dir, config, record)
+        model = instantiate(cfg.model)
+        system = build_system(cfg, cfg.memory, model)
+        metrics = _evaluate(cfg, system, dataset, episodes, run_dir, config)
+        rows = {system.name: metrics} | _baselines(cfg, model, dataset, episodes, run_dir)
     if cfg.print_table:
         size = f"{metrics['n']} questions from {len(episodes)} {dataset.name} episode(s)"
         print_summary(metrics, title=f"{system.name} / {cfg.task_name}: {size}")

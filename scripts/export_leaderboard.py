@@ -30,6 +30,7 @@ from evals.errors import UserError  # noqa: E402
 from evals.run_dir import (  # noqa: E402
     RESUMABLE_DIFFERENCES,
     dataset_name,
+    environments,
     read_run,
     require_complete,
     system_dirs,
@@ -64,7 +65,7 @@ def check_exportable(run: dict[str, Any]) -> None:
         if not (path / "metrics.json").is_file():
             raise UserError(f"{path}: baseline {name} has no metrics.json (a partial run); finish the run first")
     env = run["environment"]
-    for record in (env, *env.get("resumed", [])):
+    for record in environments(env):
         dirty = record.get("git", {}).get("dirty")
         if dirty is not False:
             what = "git could not tell whether its tree was clean" if dirty is None else (
@@ -89,7 +90,9 @@ def entry(run: dict[str, Any], system: str, path: Path, baseline: str | None,
         "schema": SCHEMA, "system": system, "role": "baseline" if baseline else "system",
         "run_dir": str(path), "config_sha256": config_sha256(config, run["dir"], baseline),
         "git": {"commit": env["git"]["commit"], "dirty": False,
-                "resumed_at": [r["git"]["commit"] for r in env.get("resumed", [])]},
+                "resumed_at": [r["git"]["commit"] for r in env.get("resumed", [])],
+                "adopted_from": [{"shard": a["shard"], "commit": a["environment"]["git"]["commit"]}
+                                 for a in env.get("adopted", [])]},
         "dataset": {"name": dataset_name(config), **env.get("dataset", {}),
                     "scoring_version": env.get("scoring_version")},
         "model": {"target": model.get("_target_"), "name": model.get("model")},

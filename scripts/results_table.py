@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from evals.environment import DirtyTreeError, dirty_marks, environment_record  # noqa: E402
 from evals.metrics import summarise  # noqa: E402
 from evals.records import RecordsFile  # noqa: E402
-from evals.run_dir import read_run, systems_of  # noqa: E402
+from evals.run_dir import environments, read_run, systems_of  # noqa: E402
 from evals.summary import metric_names  # noqa: E402
 from memos_lab.atomic import write_json, write_text  # noqa: E402
 
@@ -100,13 +100,27 @@ def breakdowns(metrics: dict[str, Any], headline: str) -> dict[str, Any]:
 
 
 def provenance(environment: dict[str, Any]) -> dict[str, Any]:
+    """The run's command and first commit; dirty when any start, resumption or adopted shard was; the later
+    commits (resumptions, adoptions) and the shards whose answers it adopted."""
+    records = environments(environment)
+    later = dict.fromkeys(r.get("git", {}).get("commit") for r in records[1:])
+    for first_or_unknown in (environment["git"]["commit"], None):
+        later.pop(first_or_unknown, None)
     return {"command": environment["command"], "commit": environment["git"]["commit"],
-            "dirty": environment["git"]["dirty"]}
+            "dirty": any(bool(r.get("git", {}).get("dirty")) for r in records),
+            "later_commits": list(later), "adopted": [a["shard"] for a in environment.get("adopted", [])]}
+
+
+def run_provenance(row: dict[str, Any]) -> str:
+    later = ", ".join(c[:8] for c in row.get("later_commits", []))
+    adopted = ", ".join(row.get("adopted", []))
+    return (f"{row['run']}, commit {row['commit'][:8]}" + (f", resumed or adopted at {later}" if later else "")
+            + (f", answers adopted from {adopted}" if adopted else "") + (", dirty tree" if row["dirty"] else ""))
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
     """Every row's metric columns in first-seen order, then the cost columns."""
-    skipped = (*COST_COLUMNS, *OPTIONAL_COLUMNS, "run", "command", "commit", "dirty")
+    skipped = (*COST_COLUMNS, *OPTIONAL_COLUMNS, "run", "command", "commit", "dirty", "later_commits", "adopted")
     seen = dict.fromkeys(k for r in rows for k in r if k not in skipped)
     optional = [c for c in OPTIONAL_COLUMNS if any(r.get(c) is not None for r in rows)]
     return [*seen, *COST_COLUMNS, *optional]
@@ -135,7 +149,7 @@ def collect(roots: list[Path], include_dirty: bool, include_partial: bool = Fals
         elif unfinished:
             skipped.append(f"{run['dir']}: {run['status']}")
             continue
-        if run["environment"]["git"]["dirty"] and not include_dirty:
+        if provenance(run["environment"])["dirty"] and not include_dirty:
             skipped.append(f"{run['dir']}: dirty git tree")
         else:
             rows += [row(r) for r in systems_of(run) if r["metrics"] is not None]
@@ -176,8 +190,7 @@ def main(argv: list[str] | None = None) -> None:
               "headline metric on category c (LoCoMo: 1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop; "
               "LongBench: the task); judge:<id> columns are LLM-judge accuracy (`python -m evals.judge`), "
               "starred where the judge is not comparable with GPT-4o-mini figures.\n\n")
-    commands = "\n".join(f"- {r['system']}: `{r['command']}` ({r['run']}, commit {r['commit'][:8]}"
-                         f"{', dirty tree' if r['dirty'] else ''})" for r in rows)
+    commands = "\n".join(f"- {r['system']}: `{r['command']}` ({run_provenance(r)})" for r in rows)
     write_text(outputs[1], header + markdown(rows) + "\n\nRuns:\n\n" + commands + "\n")
     print(markdown(rows))
 

@@ -99,7 +99,10 @@ class MemOSSystem(MemorySystem):
         self.memos.commit(self.namespace, self.actor)
 
     def restore(self, episode: Episode) -> None:
-        """The store already holds the episode: its cubes count in the costs, nothing is re-indexed."""
+        """Where the store holds the episode its cubes count in the costs and nothing is re-indexed; an episode
+        answered elsewhere (a shard's, evals/adopt.py) is ingested into this run's store."""
+        if not self.store.list(_actor(episode), namespace=episode.namespace):
+            self.ingest(episode)
         self.ingested[episode.namespace] = _actor(episode)
 
     def answer(self, question: Question) -> SystemAnswer:

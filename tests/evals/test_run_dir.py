@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from evals.run_dir import RunDirMismatchError, begin, write_json
+from evals.run_dir import RunDirBusyError, RunDirMismatchError, begin, exclusive, write_json
 from evals.threads import default_threads, live_pids, register_live_run, usable_cores
 
 CONFIG = {"memory": {"_target_": "NoMemory", "max_new_tokens": 32}, "torch_threads": 1, "seed": 0}
@@ -67,3 +67,43 @@ def test_a_system_label_names_tier_policy_migration_and_fusion(overrides, label)
     from tests.config_helpers import compose_config
 
     assert system_label(OmegaConf.to_container(compose_config(overrides), enum_to_str=True)) == label
+
+
+def test_a_run_directory_is_held_by_one_live_process_and_released_when_it_dies(tmp_path):
+    """Two processes resuming one run would both answer its pending questions and append duplicate records."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from evals.run_dir import exclusive\n"
+        f"with exclusive(Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunDirBusyError, match="in use by another live process"):
+            with exclusive(tmp_path):
+                pass
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    time.sleep(0.1)
+    with exclusive(tmp_path):  # the kernel released the lock with the killed process
+        pass
+
+
+def test_run_py_refuses_a_run_directory_another_process_holds(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    with exclusive(tmp_path / "run"):
+        result = subprocess.run([sys.executable, str(repo / "run.py"), "memory=none", "logger=none",
+                                 "compare_with=[]", f"hydra.run.dir={tmp_path / 'run'}"],
+                                cwd=tmp_path, capture_output=True, text=True,
+                                env={**os.environ, "WANDB_SILENT": "true"})  # fmt: skip
+    assert result.returncode != 0 and "in use by another live process" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "run" / "records.jsonl").exists()

@@ -36,7 +36,8 @@ def test_each_system_gets_one_entry_in_the_documented_schema(exporter, tmp_path)
     main, baseline = entries[SYSTEM], entries["none"]
     assert tuple(main) == exporter.FIELDS and main["schema"] == "memos_lab.leaderboard/1"
     assert main["role"] == "system" and baseline["role"] == "baseline"
-    assert main["git"] == {"commit": "3a5a09fbf77427711d995d1636779b07dba55444", "dirty": False, "resumed_at": []}
+    assert main["git"] == {"commit": "3a5a09fbf77427711d995d1636779b07dba55444", "dirty": False, "resumed_at": [],
+                           "adopted_from": []}
     assert main["dataset"]["name"] == "locomo" and main["dataset"]["scoring_version"] == 2
     assert main["dataset"]["sha256"].startswith("987d4d1b") and main["model"]["name"] == "smollm2"
     assert main["metrics"]["f1"] == 0.25 and "latency_ms" not in main["metrics"] and main["judges"] == []
@@ -96,6 +97,13 @@ def _undescribed(run_dir):
     (run_dir / "environment.json").write_text(json.dumps(env))
 
 
+def _adopted_from_a_dirty_shard(run_dir):
+    env = environment()
+    shard = environment(dirty=True, commit="2" * 40)
+    env["adopted"] = [{"shard": "runs/shard", "records": {".": 2}, "environment": shard, "by": environment()}]
+    (run_dir / "environment.json").write_text(json.dumps(env))
+
+
 def _partial_baseline(run_dir):
     (run_dir / "baselines" / "none" / "metrics.json").unlink()
 
@@ -108,6 +116,7 @@ def _no_metrics(run_dir):
     ({"dirty": True}, None, "refused, its tree was dirty at commit 3a5a09fb"),
     ({}, _resumed_dirty, "refused, its tree was dirty at commit 1111"),
     ({}, _undescribed, "refused, git could not tell whether its tree was clean"),
+    ({}, _adopted_from_a_dirty_shard, "refused, its tree was dirty at commit 2222"),
     ({"status": "running"}, None, "the run is running, not complete (a partial run)"),
     ({"status": "cancelled"}, None, "the run is cancelled, not complete"),
     ({}, _no_metrics, "the run is complete, not complete"),

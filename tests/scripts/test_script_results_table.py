@@ -61,3 +61,24 @@ def test_scheduler_migration_and_fusion_columns_appear_where_a_run_has_them(tmp_
     _fake_run(tmp_path / "plain_only" / "a")
     table.main([str(tmp_path / "plain_only"), "--out", str(tmp_path / "plain_table")])
     assert "superseded" not in (tmp_path / "plain_table.md").read_text()
+
+
+def test_a_run_that_adopted_a_shard_names_it_and_a_dirty_shard_keeps_it_out(tmp_path):
+    table = load_script("results_table")
+
+    def adopted_from(run_dir, dirty):
+        env = json.loads((run_dir / "environment.json").read_text())
+        shard = {"command": "python run.py dataset.sample_ids=[50]", "git": {"commit": "2" * 40, "dirty": dirty}}
+        env["adopted"] = [{"shard": "runs/shard", "records": {".": 2}, "environment": shard,
+                           "by": {"git": {"commit": "3" * 40, "dirty": False}}}]  # fmt: skip
+        (run_dir / "environment.json").write_text(json.dumps(env))
+
+    _fake_run(tmp_path / "clean" / "a")
+    adopted_from(tmp_path / "clean" / "a", dirty=False)
+    table.main([str(tmp_path / "clean"), "--out", str(tmp_path / "t1")])
+    assert "resumed or adopted at 33333333, 22222222, answers adopted from runs/shard)" in (
+        tmp_path / "t1.md").read_text()
+    _fake_run(tmp_path / "dirty" / "a")
+    adopted_from(tmp_path / "dirty" / "a", dirty=True)
+    with pytest.raises(SystemExit, match="dirty git tree"):
+        table.main([str(tmp_path / "dirty"), "--out", str(tmp_path / "t2")])
