@@ -57,7 +57,8 @@ def adopt(run_dir: Path, shard_dir: Path, adopted_by: dict[str, Any]) -> list[Ad
         require_complete(shard)
         check_same_experiment(run, shard)
         questions = questions_of(run["config"])
-        plan = {folder: new_records(run_dir / folder, shard_dir / folder, questions) for folder in folders(shard_dir)}
+        plan = {folder: new_records(run_dir / folder, shard_dir / folder, questions)
+                for folder in folders(shard_dir, run["config"].get("compare_with") or [])}
         adopted = [Adopted(folder, len(new), skipped) for folder, (new, skipped) in plan.items()]
         if not any(a.records for a in adopted):
             return adopted
@@ -97,10 +98,11 @@ def questions_of(config: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {q.qid: (q.question, q.answer) for episode in episodes for q in episode.questions}
 
 
-def folders(shard_dir: Path) -> list[str]:
-    """The shard's system folders that hold records: its own, then each compare_with baseline's."""
-    baselines = sorted(p for p in (shard_dir / "baselines").glob("*") if (p / "records.jsonl").is_file())
-    return ["", *(p.relative_to(shard_dir).as_posix() for p in baselines)]
+def folders(shard_dir: Path, compare_with: list[str]) -> list[str]:
+    """The system folders to adopt: the shard's own, then those of the run's compare_with baselines that the
+    shard answered too (a baseline only the shard ran would leave the run a baseline without metrics)."""
+    return ["", *(f"baselines/{name}" for name in compare_with
+                  if (shard_dir / "baselines" / name / "records.jsonl").is_file())]
 
 
 def new_records(run_folder: Path, shard_folder: Path, questions: dict[str, tuple[str, str]]) -> tuple[list, int]:

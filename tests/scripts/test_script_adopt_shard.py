@@ -80,6 +80,13 @@ def test_a_shard_adds_the_answers_the_run_lacks_and_the_run_records_it(tmp_path,
     assert _snapshot(run) == before, "adopting again must write nothing"
 
 
+def test_only_the_baselines_the_run_compares_with_are_adopted(tmp_path, questions):
+    run = _run_dir(tmp_path / "run", [_record(questions[0])], "cancelled", compare_with=[])
+    shard = _run_dir(tmp_path / "shard", [_record(questions[1])])  # compare_with: [none]
+    assert adopt(run, shard, BY) == [Adopted("", 1, 0)]
+    assert (run / "baselines" / "none" / "records.jsonl").read_text().count("\n") == 1  # its own, untouched
+
+
 @pytest.mark.parametrize(
     ("change", "names"),
     [({"model__dtype": "bfloat16"}, "model.dtype"), ({"memory__top_k": 3}, "memory.top_k"),
