@@ -10,8 +10,11 @@ into the run and the run is resumed: it restores the adopted episodes (their
 memory counts in its costs), answers whatever is left and writes its metrics
 as it always does.
 
+A shard may be complete or stopped (cancelled, failed): each of its records
+is an answer of the same experiment, and the run answers what is left.
+
 Before anything is written, the shard is checked to be the same experiment:
-complete; its config equal to the run's except for the dataset's selection,
+not live (neither held nor `running`); its config equal to the run's except for the dataset's selection,
 how it ran (`RESUMABLE_DIFFERENCES`) and paths inside its own directory; the
 same data (sha256) and scoring version; and each adopted record a question of
 the run's own selection, with the same question and gold. Answers the run
@@ -29,7 +32,7 @@ from typing import Any
 
 from evals.errors import UserError
 from evals.records import RecordsFile
-from evals.run_dir import config_differences, exclusive, read_json, read_run, require_complete, write_json
+from evals.run_dir import config_differences, exclusive, read_json, read_run, write_json
 from memos_lab.atomic import write_text
 
 
@@ -52,9 +55,11 @@ def adopt(run_dir: Path, shard_dir: Path, adopted_by: dict[str, Any]) -> list[Ad
     run_dir, shard_dir = Path(run_dir).resolve(), Path(shard_dir).resolve()
     if run_dir == shard_dir:
         raise AdoptionError(f"{shard_dir}: a run cannot adopt its own records")
-    with exclusive(run_dir):
+    with exclusive(run_dir), exclusive(shard_dir):
         run, shard = read_run(run_dir), read_run(shard_dir)
-        require_complete(shard)
+        if shard["status"] == "running":  # not held, so killed, or made before runs held their directory
+            raise AdoptionError(f"{shard_dir} says it is running: stop it (SIGTERM) first, or, if its process is "
+                                "gone, resume it once so that it ends complete or cancelled")
         check_same_experiment(run, shard)
         questions = questions_of(run["config"])
         plan = {folder: new_records(run_dir / folder, shard_dir / folder, questions)

@@ -38,7 +38,8 @@ def exclusive(run_dir: Path) -> Iterator[None]:
 
     The lock is the kernel's (flock on `run_dir/.lock`): it goes with the
     process, even one killed by SIGKILL, so it never needs cleaning up."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: no such run directory")
     with open(run_dir / ".lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -92,6 +92,7 @@ def run(cfg: DictConfig, run_dir: Path, command: str) -> dict[str, Any]:
     config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     record = environment(REPO_ROOT, command, dataset_path=dataset.path, dataset_sha256=dataset.sha256,
                          scoring_version=dataset.scoring_version) | {"torch_threads": threads}
+    run_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(run_dir):  # a second process resuming it (or adopting into it) is refused, not interleaved
         begin(run_dir, config, record)
         model = instantiate(cfg.model)

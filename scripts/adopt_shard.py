@@ -4,12 +4,12 @@
     taskset -c 0 python run.py +experiment=locomo_main torch_threads=1 hydra.run.dir=runs/main &
     taskset -c 1 python run.py +experiment=locomo_main torch_threads=1 'dataset.sample_ids=[48,49,50]' \\
         hydra.run.dir=runs/main_shard &
-    # when the shard is complete: stop the run (SIGTERM), adopt, resume it with its own command
+    # when the shard is complete (or stopped): stop the run (SIGTERM), adopt, resume it with its own command
     python scripts/adopt_shard.py runs/main runs/main_shard
     python run.py +experiment=locomo_main torch_threads=2 hydra.run.dir=runs/main
 
-The shard must be complete and a run of the same config except the dataset's
-selection; the run must not be live. environment.json of the run records the
+The shard must be stopped (complete, cancelled or failed) and a run of the
+same config except the dataset's selection; the run must not be live. environment.json of the run records the
 adoption (`adopted`), which results_table.py and export_leaderboard.py read.
 """
 
@@ -32,7 +32,7 @@ from evals.run_dir import read_json  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="the run directory that adopts the answers")
-    parser.add_argument("shards", nargs="+", type=Path, help="complete run directories of the same config")
+    parser.add_argument("shards", nargs="+", type=Path, help="stopped run directories of the same config")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else list(argv)
     by = environment_record(REPO, shlex.join(["python", "scripts/adopt_shard.py", *argv]))

@@ -100,6 +100,7 @@ def test_run_py_refuses_a_run_directory_another_process_holds(tmp_path):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
+    (tmp_path / "run").mkdir()
     with exclusive(tmp_path / "run"):
         result = subprocess.run([sys.executable, str(repo / "run.py"), "memory=none", "logger=none",
                                  "compare_with=[]", f"hydra.run.dir={tmp_path / 'run'}"],

@@ -80,6 +80,12 @@ def test_a_shard_adds_the_answers_the_run_lacks_and_the_run_records_it(tmp_path,
     assert _snapshot(run) == before, "adopting again must write nothing"
 
 
+def test_a_stopped_shard_gives_the_answers_it_has(tmp_path, questions):
+    run = _run_dir(tmp_path / "run", [_record(questions[0])], "cancelled")
+    shard = _run_dir(tmp_path / "shard", [_record(q) for q in questions[1:3]], "cancelled")
+    assert adopt(run, shard, BY)[0] == Adopted("", 2, 0)
+
+
 def test_only_the_baselines_the_run_compares_with_are_adopted(tmp_path, questions):
     run = _run_dir(tmp_path / "run", [_record(questions[0])], "cancelled", compare_with=[])
     shard = _run_dir(tmp_path / "shard", [_record(questions[1])])  # compare_with: [none]
@@ -101,7 +107,7 @@ def test_a_shard_of_another_config_is_refused_naming_the_key(tmp_path, questions
     assert _snapshot(run) == before
 
 
-def test_another_dataset_file_a_foreign_question_or_a_partial_shard_is_refused(tmp_path, questions):
+def test_another_dataset_file_a_foreign_question_or_a_live_shard_is_refused(tmp_path, questions):
     run = _run_dir(tmp_path / "run", [_record(questions[0])], "cancelled")
     other_data = _run_dir(tmp_path / "other_data", [_record(questions[1])])
     env = json.loads((other_data / "environment.json").read_text())
@@ -109,7 +115,7 @@ def test_another_dataset_file_a_foreign_question_or_a_partial_shard_is_refused(t
     (other_data / "environment.json").write_text(json.dumps(env))
     changed = _run_dir(tmp_path / "changed", [{**_record(questions[1]), "gold": "another gold"}])
     category5 = _run_dir(tmp_path / "category5", [{**_record(questions[1]), "qid": "26:q152"}])
-    partial = _run_dir(tmp_path / "partial", [_record(questions[1])], "cancelled")
+    live = _run_dir(tmp_path / "live", [_record(questions[1])], "running")
     before = _snapshot(run)
     with pytest.raises(AdoptionError, match="another dataset"):
         adopt(run, other_data, BY)
@@ -117,10 +123,15 @@ def test_another_dataset_file_a_foreign_question_or_a_partial_shard_is_refused(t
         adopt(run, changed, BY)
     with pytest.raises(AdoptionError, match="26:q152 is not one of the run's questions"):
         adopt(run, category5, BY)
-    with pytest.raises(RunDirError, match="cancelled, not complete"):
-        adopt(run, partial, BY)
+    with pytest.raises(AdoptionError, match="says it is running: stop it"):
+        adopt(run, live, BY)
+    with exclusive(other_data), pytest.raises(RunDirBusyError, match="in use by another live process"):
+        adopt(run, other_data, BY)
     with pytest.raises(AdoptionError, match="its own records"):
         adopt(run, run, BY)
+    with pytest.raises(RunDirError, match="no such run directory"):
+        adopt(run, tmp_path / "typo", BY)
+    assert not (tmp_path / "typo").exists()
     assert _snapshot(run) == before
 
 
