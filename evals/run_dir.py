@@ -49,6 +49,19 @@ def exclusive(run_dir: Path) -> Iterator[None]:
         yield
 
 
+_HELD_UNTIL_EXIT: dict[Path, contextlib.AbstractContextManager] = {}
+
+
+def hold_until_exit(run_dir: Path) -> None:
+    """`exclusive(run_dir)` for the rest of this process, for writers that outlive any one call (the lm-eval
+    model answers docs until lm-eval ends); the kernel releases the lock when the process does."""
+    key = run_dir.resolve()
+    if key not in _HELD_UNTIL_EXIT:
+        held = exclusive(run_dir)
+        held.__enter__()
+        _HELD_UNTIL_EXIT[key] = held
+
+
 class RunDirMismatchError(ValueError):
     """A run directory holds a run of another config: resuming into it would mix two systems' records."""
 

@@ -65,7 +65,7 @@ def build_answerer(overrides: list[str], run_dir: Path) -> DocAnswerer:
     from hydra.utils import instantiate
 
     from evals.config import validate
-    from evals.run_dir import begin, environment
+    from evals.run_dir import begin, environment, hold_until_exit
     from evals.runner import REPO_ROOT, build_system, seed_everything, set_threads
 
     cfg = compose_run_config(overrides, run_dir)
@@ -73,6 +73,8 @@ def build_answerer(overrides: list[str], run_dir: Path) -> DocAnswerer:
     seed_everything(cfg.seed)
     threads = set_threads(cfg.torch_threads)
     config = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    hold_until_exit(run_dir)  # its records are appended until lm-eval ends: no second process beside them
     begin(run_dir, config, environment(REPO_ROOT, " ".join(sys.argv)) | {"torch_threads": threads})
     system = build_system(cfg, cfg.memory, instantiate(cfg.model))
     return DocAnswerer(system, overrides, run_dir)
