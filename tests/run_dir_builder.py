@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +95,18 @@ def _write_records(system_dir: Path, records: list[dict], with_metrics: bool) ->
     (system_dir / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     if with_metrics:
         (system_dir / "metrics.json").write_text(json.dumps(metrics(records, 82234 if records else 0)))
+
+
+@contextlib.contextmanager
+def held_by_another_process(run_dir: Path):
+    """`run_dir` held (evals.run_dir.exclusive) by a live subprocess for the block; SIGKILLed when it ends."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from pathlib import Path; from evals.run_dir import exclusive\n"
+        f"with exclusive(Path({str(run_dir)!r})):\n    print('held', flush=True); time.sleep(120)")],
+        stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from run_dir_builder import held_by_another_process
 
 from evals.run_dir import RunDirBusyError, RunDirMismatchError, begin, exclusive, write_json
 from evals.threads import default_threads, live_pids, register_live_run, usable_cores
@@ -71,24 +72,10 @@ def test_a_system_label_names_tier_policy_migration_and_fusion(overrides, label)
 
 def test_a_run_directory_is_held_by_one_live_process_and_released_when_it_dies(tmp_path):
     """Two processes resuming one run would both answer its pending questions and append duplicate records."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from evals.run_dir import exclusive\n"
-        f"with exclusive(Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(tmp_path):
         with pytest.raises(RunDirBusyError, match="in use by another live process"):
             with exclusive(tmp_path):
                 pass
-    finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-    time.sleep(0.1)
     with exclusive(tmp_path):  # the kernel released the lock with the killed process
         pass
 

@@ -75,21 +75,11 @@ def test_dataset_overrides_of_the_model_select_the_task_docs():
 
 def test_a_run_directory_another_process_holds_is_refused_before_the_model_loads(tmp_path):
     """The lm-eval model appends records until lm-eval ends: a second process on its run_dir is refused."""
-    import subprocess
-    import sys
+    from run_dir_builder import held_by_another_process
 
     from evals.lm_eval_bridge.model import build_answerer
     from evals.run_dir import RunDirBusyError
 
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import time; from pathlib import Path; from evals.run_dir import hold_until_exit\n"
-        f"hold_until_exit(Path({str(tmp_path)!r})); print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(RunDirBusyError, match="in use by another live process"):
-            build_answerer(["memory=none", "logger=none", "torch_threads=1"], tmp_path)
-    finally:
-        holder.kill()
-        holder.wait()
+    with held_by_another_process(tmp_path), pytest.raises(RunDirBusyError, match="in use by another live process"):
+        build_answerer(["memory=none", "logger=none", "torch_threads=1"], tmp_path)
     assert not (tmp_path / "records.jsonl").exists() and not (tmp_path / "config.yaml").exists()
