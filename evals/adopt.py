@@ -113,7 +113,7 @@ def folders(shard_dir: Path, compare_with: list[str]) -> list[str]:
 def new_records(run_folder: Path, shard_folder: Path, questions: dict[str, tuple[str, str]]) -> tuple[list, int]:
     """The shard folder's records the run folder lacks, each checked against the run's questions; and how many
     the run already had."""
-    have = RecordsFile(run_folder / "records.jsonl").done_ids() if (run_folder / "records.jsonl").exists() else set()
+    have = RecordsFile(run_folder / "records.jsonl").done_ids()  # empty where the run has no such folder yet
     new, skipped = [], 0
     for record in RecordsFile(shard_folder / "records.jsonl"):
         asked = questions.get(record["qid"])
